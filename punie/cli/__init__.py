@@ -1,0 +1,37 @@
+"""The ``punie`` command line: one small module per command group, each with ``register()``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from punie.errors import PunieError
+
+__all__ = ["main"]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from punie.cli import serve_cmd, tool_cmd
+
+    parser = argparse.ArgumentParser(
+        prog="punie", description="Code-Mode agent runtime with a live LSP tool server"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in (tool_cmd, serve_cmd):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.handler(args)
+    except PunieError as exc:
+        print(f"punie: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("punie: interrupted", file=sys.stderr)
+        return 130
+    return int(code or 0)
