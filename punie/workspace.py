@@ -17,8 +17,20 @@ from punie.errors import PunieError
 __all__ = ["PathOutsideWorkspace", "Workspace"]
 
 _SKIP_DIRS = frozenset(
-    {".git", ".venv", "venv", "__pycache__", "node_modules", ".mypy_cache", ".ruff_cache",
-     ".pytest_cache", "build", "dist", ".tox", ".punie"}
+    {
+        ".git",
+        ".venv",
+        "venv",
+        "__pycache__",
+        "node_modules",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "build",
+        "dist",
+        ".tox",
+        ".punie",
+    }
 )
 
 
@@ -52,9 +64,7 @@ class Workspace:
             candidate = self.root / candidate
         resolved = candidate.resolve()
         if resolved != self.root and self.root not in resolved.parents:
-            raise PathOutsideWorkspace(
-                f"path {raw!r} is outside the workspace {str(self.root)!r}"
-            )
+            raise PathOutsideWorkspace(f"path {raw!r} is outside the workspace {str(self.root)!r}")
         return resolved
 
     def relative(self, path: str | os.PathLike[str]) -> str:

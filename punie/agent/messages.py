@@ -48,9 +48,7 @@ EXECUTE_CODE_TOOL: Final[dict[str, Any]] = {
         ),
         "parameters": {
             "type": "object",
-            "properties": {
-                "code": {"type": "string", "description": "The Python program to run."}
-            },
+            "properties": {"code": {"type": "string", "description": "The Python program to run."}},
             "required": ["code"],
         },
     },

@@ -50,9 +50,8 @@ class ToolSpec:
     def signature_text(self) -> str:
         parts: list[str] = []
         for p in self.params:
-            parts.append(
-                f"{p.name}: {p.type_text}" if p.required else f"{p.name}: {p.type_text} = {p.default!r}"
-            )
+            text = f"{p.name}: {p.type_text}"
+            parts.append(text if p.required else f"{text} = {p.default!r}")
         return f"{self.name}({', '.join(parts)}) -> {self.result_type.__name__}"
 
     async def call(self, ctx: ToolContext, **kwargs: Any) -> Any:
