@@ -1,0 +1,23 @@
+"""The language-server bridge: pygls + lsprotocol driving ``pyright-langserver`` (or ``ty``)."""
+
+from punie.lsp_bridge.bridge import LspBridge
+from punie.lsp_bridge.client import LspClient
+from punie.lsp_bridge.config import ServerConfig
+from punie.lsp_bridge.errors import (
+    LspError,
+    LspNotReady,
+    LspUnavailable,
+    RequestTimeout,
+    ServerCrashed,
+)
+
+__all__ = [
+    "LspBridge",
+    "LspClient",
+    "LspError",
+    "LspNotReady",
+    "LspUnavailable",
+    "RequestTimeout",
+    "ServerConfig",
+    "ServerCrashed",
+]

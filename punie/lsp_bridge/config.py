@@ -1,0 +1,73 @@
+"""Which language server to run, and how patiently."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ServerConfig"]
+
+
+def _venv_bin(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    return found or name
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """A language-server command and the timeouts punie uses with it.
+
+    ``pyright`` is the default; ``ServerConfig.ty()`` runs ``ty server`` instead.
+    """
+
+    command: tuple[str, ...] = field(
+        default_factory=lambda: (_venv_bin("pyright-langserver"), "--stdio")
+    )
+    name: str = "pyright"
+    request_timeout: float = 10.0
+    start_timeout: float = 60.0
+    ready_timeout: float = 60.0
+    shutdown_timeout: float = 3.0
+    settings: dict[str, Any] = field(default_factory=lambda: {})
+
+    @classmethod
+    def pyright(cls, **overrides: Any) -> ServerConfig:
+        return cls(**overrides)
+
+    @classmethod
+    def ty(cls, **overrides: Any) -> ServerConfig:
+        return cls(command=(_venv_bin("ty"), "server"), name="ty", **overrides)
+
+    @classmethod
+    def named(cls, name: str, **overrides: Any) -> ServerConfig:
+        """``pyright``, ``ty``, or a full command line (``"mylsp --stdio"``)."""
+        if name == "pyright":
+            return cls.pyright(**overrides)
+        if name == "ty":
+            return cls.ty(**overrides)
+        parts = tuple(name.split())
+        return cls(command=parts, name=Path(parts[0]).name, **overrides)
+
+    def configuration_for(self, section: str | None) -> Any:
+        """The answer to one ``workspace/configuration`` item."""
+        base: dict[str, Any] = {
+            "python": {"pythonPath": sys.executable},
+            "python.analysis": {
+                "diagnosticMode": "openFilesOnly",
+                "autoSearchPaths": True,
+                "useLibraryCodeForTypes": True,
+            },
+            "pyright": {},
+        }
+        base.update(self.settings)
+        if section is None:
+            return base
+        if section in base:
+            return base[section]
+        return None

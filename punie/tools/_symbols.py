@@ -1,0 +1,198 @@
+"""Resolving a symbol the model names (``Cart.add_item``, ``shop.pricing.calculate_total``) to a
+position the language server understands, so the model never invents line and column numbers.
+
+Candidates come from ``workspace/symbol``; a dotted prefix must match the symbol's module path
+and/or its container; ``file`` and ``line`` hints narrow the choice (a line a few lines off still
+matches). Unknown or ambiguous names come back as a :class:`Unresolved` that lists the closest
+candidates, never as an exception.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsprotocol import types as lsp
+
+from punie.lsp_bridge import LspBridge
+from punie.workspace import PathOutsideWorkspace, Workspace
+
+__all__ = ["Resolved", "Unresolved", "module_path", "resolve_symbol"]
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_DEFINITION_KINDS = {
+    lsp.SymbolKind.Class,
+    lsp.SymbolKind.Function,
+    lsp.SymbolKind.Method,
+    lsp.SymbolKind.Constructor,
+    lsp.SymbolKind.Property,
+}
+_LINE_TOLERANCE = 5
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A symbol's declaration: absolute path and 0-based LSP position of its name."""
+
+    qualified: str
+    path: Path
+    line: int
+    character: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    message: str
+    candidates: tuple[str, ...]
+
+
+def module_path(workspace: Workspace, path: Path) -> str:
+    """``shop/pricing.py`` -> ``shop.pricing``; ``shop/__init__.py`` -> ``shop``."""
+    rel = workspace.relative(path)
+    parts = rel.removesuffix(".pyi").removesuffix(".py").split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if parts and parts[0] in {"src", "lib"} and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    info: lsp.SymbolInformation
+    path: Path
+    module: str
+
+    @property
+    def container(self) -> str:
+        return self.info.container_name or ""
+
+    @property
+    def qualified(self) -> str:
+        inner = f"{self.container}.{self.info.name}" if self.container else self.info.name
+        return f"{self.module}.{inner}" if self.module else inner
+
+    @property
+    def line(self) -> int:
+        return self.info.location.range.start.line
+
+    def is_local(self) -> bool:
+        """Parameters and local variables (their container is a function)."""
+        return bool(self.container) and self.container.split(".")[-1][:1].islower()
+
+    def describe(self, workspace: Workspace) -> str:
+        return f"{self.qualified} ({workspace.relative(self.path)}:{self.line + 1})"
+
+
+_cache: weakref.WeakKeyDictionary[LspBridge, tuple[int, dict[str, list[_Candidate]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _candidates(bridge: LspBridge, name: str) -> list[_Candidate]:
+    """Workspace symbols matching ``name`` (pyright matches fuzzily), cached per generation."""
+    generation, table = _cache.get(bridge, (-1, {}))
+    if generation != bridge.generation:
+        table = {}
+    cached = table.get(name)
+    if cached is not None:
+        return cached
+    workspace = bridge.workspace
+    infos = await bridge.workspace_symbols(name)
+    found: list[_Candidate] = []
+    for info in infos:
+        try:
+            path = workspace.resolve(workspace.path_from_uri(info.location.uri))
+        except PathOutsideWorkspace:
+            continue
+        found.append(_Candidate(info, path, module_path(workspace, path)))
+    table[name] = found
+    _cache[bridge] = (bridge.generation, table)
+    return found
+
+
+def _qualifier_matches(candidate: _Candidate, qualifiers: list[str]) -> bool:
+    if not qualifiers:
+        return True
+    scope = [*candidate.module.split("."), *filter(None, candidate.container.split("."))]
+    want = ".".join(qualifiers)
+    full = ".".join(scope)
+    return full == want or full.endswith("." + want)
+
+
+async def resolve_symbol(
+    bridge: LspBridge, symbol: str, file: str | None = None, line: int | None = None
+) -> Resolved | Unresolved:
+    symbol = symbol.strip()
+    if not _NAME.match(symbol):
+        return Unresolved(
+            f"{symbol!r} is not a symbol name (expected a name or dotted path like Cart.add_item)",
+            (),
+        )
+    *qualifiers, name = symbol.split(".")
+    pool = await _candidates(bridge, name)
+    exact = [c for c in pool if c.info.name == name and _qualifier_matches(c, qualifiers)]
+    workspace = bridge.workspace
+    if file is not None:
+        try:
+            hinted = workspace.resolve(file)
+        except PathOutsideWorkspace as exc:
+            return Unresolved(str(exc), ())
+        in_file = [c for c in exact if c.path == hinted]
+        if not in_file:
+            others = tuple(c.describe(workspace) for c in exact[:8])
+            where = f"; it is defined in: {', '.join(others)}" if others else ""
+            return Unresolved(f"no symbol {symbol!r} in {file!r}{where}", others)
+        exact = in_file
+    if line is not None and len(exact) > 1:
+        near = [c for c in exact if abs(c.line + 1 - line) <= _LINE_TOLERANCE]
+        if near:
+            exact = sorted(near, key=lambda c: abs(c.line + 1 - line))[:1]
+    if len(exact) > 1:
+        exact = _prefer_definitions(exact)
+    if len(exact) == 1:
+        chosen = exact[0]
+        position = chosen.info.location.range.start
+        return Resolved(
+            chosen.qualified,
+            chosen.path,
+            position.line,
+            position.character,
+            chosen.info.kind.name.lower(),
+        )
+    if exact:
+        listed = tuple(c.describe(workspace) for c in exact[:10])
+        return Unresolved(
+            f"{symbol!r} is ambiguous ({len(exact)} matches); pass a dotted path or file=: "
+            + ", ".join(listed),
+            listed,
+        )
+    return await _unknown(bridge, symbol, name, pool)
+
+
+def _prefer_definitions(cands: list[_Candidate]) -> list[_Candidate]:
+    """Among several same-named symbols keep module- and class-level definitions."""
+    non_local = [c for c in cands if not c.is_local()] or cands
+    defs = [c for c in non_local if c.info.kind in _DEFINITION_KINDS] or non_local
+    return defs
+
+
+async def _unknown(bridge: LspBridge, symbol: str, name: str, pool: list[_Candidate]) -> Unresolved:
+    names = {c.info.name for c in pool if not c.is_local()}
+    if len(name) >= 3:
+        names.update(c.info.name for c in await _candidates(bridge, name[:3]) if not c.is_local())
+    close = difflib.get_close_matches(name, sorted(names), n=5, cutoff=0.5)
+    qualified: list[str] = []
+    for match in close:
+        for cand in pool:
+            if cand.info.name == match and not cand.is_local():
+                qualified.append(cand.qualified)
+                break
+        else:
+            qualified.append(match)
+    hint = f"; closest: {', '.join(qualified)}" if qualified else ""
+    return Unresolved(f"no symbol named {symbol!r} in the workspace{hint}", tuple(qualified))
