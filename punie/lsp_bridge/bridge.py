@@ -41,6 +41,8 @@ class LspBridge:
         self.restarts = 0
         self.generation = 0
         """Bumped whenever the server is told that a file changed (caches key on it)."""
+        self.changed_at = 0.0
+        """``time.monotonic()`` of the last change sent (the server indexes it lazily)."""
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -105,9 +107,10 @@ class LspBridge:
             await anyio.sleep(0.1)
 
     async def restart(self) -> None:
+        """Kill the current server (it failed us, so no polite shutdown) and start a new one."""
         old, self._client = self._client, None
         if old is not None:
-            await old.close()
+            await old.close(polite=False)
         self.restarts += 1
         await self.start()
 
@@ -141,6 +144,7 @@ class LspBridge:
                 )
         self._mtimes = now
         self.generation += 1
+        self.changed_at = time.monotonic()
         if events:
             client.notify(
                 "workspace/didChangeWatchedFiles", lsp.DidChangeWatchedFilesParams(events)
@@ -191,6 +195,7 @@ class LspBridge:
         self._refresh(client)
         version = self._send_change(client, path, text)
         self.generation += 1
+        self.changed_at = time.monotonic()
         try:
             self._mtimes[path] = path.stat().st_mtime_ns
         except OSError:

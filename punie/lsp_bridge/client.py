@@ -95,6 +95,7 @@ class LspClient:
         self._tasks: list[asyncio.Task[None]] = []
         self.server_info: str = config.name
         self.started_at = 0.0
+        self.configuration_requests = 0
         self._register_handlers()
 
     # -- server -> client -------------------------------------------------------------------
@@ -116,6 +117,7 @@ class LspClient:
 
     def _on_configuration(self, params: lsp.ConfigurationParams) -> list[Any]:
         """One answer per requested item (pyright waits for exactly that many)."""
+        self.configuration_requests += 1
         return [self.config.configuration_for(item.section) for item in params.items]
 
     def _on_log_message(self, params: lsp.LogMessageParams) -> None:
@@ -165,9 +167,11 @@ class LspClient:
         root = self.workspace.root
         params = lsp.InitializeParams(
             process_id=os.getpid(),
-            root_uri=root.as_uri(),
-            root_path=str(root),
-            workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            root_uri=root.as_uri() if self.config.send_workspace_folders else None,
+            root_path=str(root) if self.config.send_workspace_folders else None,
+            workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name=root.name)]
+            if self.config.send_workspace_folders
+            else None,
             capabilities=_capabilities(),
             client_info=lsp.ClientInfo(name="punie", version="0.1.0"),
         )
@@ -178,10 +182,11 @@ class LspClient:
             version = result.server_info.version or ""
             self.server_info = f"{result.server_info.name} {version}".strip()
         self.notify("initialized", lsp.InitializedParams())
-        self.notify(
-            "workspace/didChangeConfiguration",
-            lsp.DidChangeConfigurationParams(settings=self.config.configuration_for(None)),
-        )
+        if self.config.send_configuration_change:
+            self.notify(
+                "workspace/didChangeConfiguration",
+                lsp.DidChangeConfigurationParams(settings=self.config.configuration_for(None)),
+            )
         return result
 
     async def _drain(self, stream: asyncio.StreamReader) -> None:
@@ -212,9 +217,10 @@ class LspClient:
         future = self._client.protocol.send_request_async(method, params, msg_id=msg_id)
         try:
             with anyio.fail_after(limit):
-                return await future
+                # shielded: pygls resolves the future when the late answer (or the server's
+                # "cancelled" error) arrives; cancelling it here makes pygls log errors
+                return await asyncio.shield(future)
         except TimeoutError:
-            future.cancel()
             if self.alive:
                 with contextlib.suppress(Exception):
                     self._client.protocol.notify("$/cancelRequest", lsp.CancelParams(id=msg_id))
@@ -262,12 +268,15 @@ class LspClient:
         with contextlib.suppress(ProcessLookupError):
             self._process.kill()
 
-    async def close(self) -> None:
-        """Ask politely (shutdown + exit), then kill the process group; never leaves a process."""
+    async def close(self, polite: bool = True) -> None:
+        """Ask politely (shutdown + exit), then kill the process group; never leaves a process.
+
+        ``polite=False`` skips the shutdown request (for a server that already stopped answering).
+        """
         process = self._process
         if process is None:
             return
-        if self.alive:
+        if polite and self.alive:
             with contextlib.suppress(Exception):
                 await self.request("shutdown", None, timeout=self.config.shutdown_timeout)
                 self.notify("exit", None)

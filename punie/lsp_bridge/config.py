@@ -35,6 +35,9 @@ class ServerConfig:
     ready_timeout: float = 60.0
     shutdown_timeout: float = 3.0
     settings: dict[str, Any] = field(default_factory=lambda: {})
+    send_workspace_folders: bool = True
+    """Handshake steps pyright needs; switchable only so tests can show each pitfall."""
+    send_configuration_change: bool = True
 
     @classmethod
     def pyright(cls, **overrides: Any) -> ServerConfig:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 from lsprotocol import types as lsp
 
 from punie.lsp_bridge import LspBridge
@@ -31,6 +33,8 @@ _DEFINITION_KINDS = {
     lsp.SymbolKind.Property,
 }
 _LINE_TOLERANCE = 5
+_SETTLE_TRIES = 10
+_SETTLE_WINDOW = 5.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,15 @@ async def resolve_symbol(
     *qualifiers, name = symbol.split(".")
     pool = await _candidates(bridge, name)
     exact = [c for c in pool if c.info.name == name and _qualifier_matches(c, qualifiers)]
+    for _ in range(_SETTLE_TRIES):
+        # pyright indexes a file it was just told about lazily: a name defined in a file that
+        # changed a moment ago may be missing from the first workspace/symbol answer
+        if exact or time.monotonic() - bridge.changed_at > _SETTLE_WINDOW:
+            break
+        await anyio.sleep(0.2)
+        _cache.pop(bridge, None)
+        pool = await _candidates(bridge, name)
+        exact = [c for c in pool if c.info.name == name and _qualifier_matches(c, qualifiers)]
     workspace = bridge.workspace
     if file is not None:
         try:

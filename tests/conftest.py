@@ -1,0 +1,61 @@
+"""Shared fixtures: the anyio backend (pygls needs asyncio) and disposable sandbox copies."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SANDBOXES = REPO / "sandboxes"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def anyio_backend_module() -> str:
+    return "asyncio"
+
+
+def copy_sandbox(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(SANDBOXES / name, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+@pytest.fixture
+def shop_copy(tmp_path: Path) -> Path:
+    """A fresh copy of the shop sandbox that a test may edit."""
+    return copy_sandbox("shop", tmp_path)
+
+
+def group_processes(pgid: int) -> list[int]:
+    """Live (non-zombie) processes in process group ``pgid``, read from /proc."""
+    pids: list[int] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == pgid and state != "Z":
+            pids.append(int(entry))
+    return pids
+
+
+@pytest.fixture
+def no_leftover_processes() -> Iterator[list[int]]:
+    """Collects server process-group ids; asserts after the test that none of them survive."""
+    groups: list[int] = []
+    yield groups
+    for pgid in groups:
+        assert group_processes(pgid) == [], f"process group {pgid} still has live processes"

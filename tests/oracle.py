@@ -1,0 +1,55 @@
+"""An independent oracle for the sandbox: Python's ``ast``, not the language server."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Definition:
+    qualified: str  # Class.method or function, within its module
+    module: str
+    file: str
+    line: int
+
+
+def _module(rel: str) -> str:
+    parts = rel.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def definitions(root: Path) -> list[Definition]:
+    found: list[Definition] = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                found.append(Definition(node.name, _module(rel), rel, node.lineno))
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                        found.append(
+                            Definition(f"{node.name}.{item.name}", _module(rel), rel, item.lineno)
+                        )
+    return found
+
+
+def usage_lines(root: Path, name: str) -> set[tuple[str, int]]:
+    """(file, line) of every load of ``name``: bare names, attributes, and import aliases."""
+    found: set[tuple[str, int]] = set()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Name) and node.id == name:
+                found.add((rel, node.lineno))
+            elif isinstance(node, ast.Attribute) and node.attr == name:
+                found.add((rel, node.lineno))
+            elif isinstance(node, ast.ImportFrom):
+                if any(alias.name == name for alias in node.names):
+                    found.add((rel, node.lineno))
+    return found
