@@ -40,16 +40,15 @@ def definitions(root: Path) -> list[Definition]:
 
 
 def usage_lines(root: Path, name: str) -> set[tuple[str, int]]:
-    """(file, line) of every load of ``name``: bare names, attributes, and import aliases."""
+    """(file, line) of every use of ``name``: bare names, attributes, import aliases."""
     found: set[tuple[str, int]] = set()
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Name) and node.id == name:
+            if (isinstance(node, ast.Name) and node.id == name) or (
+                isinstance(node, ast.Attribute) and node.attr == name
+            ):
                 found.add((rel, node.lineno))
-            elif isinstance(node, ast.Attribute) and node.attr == name:
+            elif isinstance(node, ast.ImportFrom) and any(a.name == name for a in node.names):
                 found.add((rel, node.lineno))
-            elif isinstance(node, ast.ImportFrom):
-                if any(alias.name == name for alias in node.names):
-                    found.add((rel, node.lineno))
     return found

@@ -207,7 +207,9 @@ async def test_second_failure_is_a_clear_error(
     tmp_path: Path, no_leftover_processes: list[int]
 ) -> None:
     server = Path(__file__).parent / "servers" / "hanging_server.py"
-    config = ServerConfig(command=(sys.executable, str(server)), name="hanging", request_timeout=0.5)
+    config = ServerConfig(
+        command=(sys.executable, str(server)), name="hanging", request_timeout=0.5
+    )
     bridge = LspBridge(Workspace.at(tmp_path), config)
     await bridge.start()
     pid = bridge.client.pid

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from punie.tools import navigation
+from punie.tools import edits, files, git, navigation, quality, testing
 from punie.tools._context import ToolContext
 
 __all__ = ["TOOLS", "ParamSpec", "ToolSpec", "get_spec", "tool_specs"]
@@ -27,6 +27,18 @@ TOOLS: tuple[ToolFunction, ...] = (
     navigation.hover,
     navigation.document_symbols,
     navigation.workspace_symbols,
+    files.read_file,
+    files.grep,
+    quality.typecheck,
+    quality.ruff_check,
+    quality.ruff_format,
+    testing.pytest_run,
+    edits.write_file,
+    edits.replace_in_file,
+    git.git_status,
+    git.git_diff,
+    git.git_log,
+    files.run_command,
 )
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from taskcli.cli import main
+
+sys.exit(main())
