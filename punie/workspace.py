@@ -88,12 +88,13 @@ class Workspace:
 
     def python_files(self) -> list[Path]:
         """Every ``.py``/``.pyi`` file under the root, skipping VCS, virtualenv and cache dirs."""
-        return sorted(self.mtimes())
+        return sorted(Path(p) for p in self.mtimes())
 
-    def mtimes(self) -> dict[Path, int]:
-        """``{path: mtime_ns}`` for every Python file: the cheap fingerprint used for freshness."""
-        result: dict[Path, int] = {}
-        stack = [self.root]
+    def mtimes(self) -> dict[str, int]:
+        """``{absolute path: mtime_ns}`` for every Python file: the cheap fingerprint used for
+        freshness (string keys: this runs before every language-server query)."""
+        result: dict[str, int] = {}
+        stack = [str(self.root)]
         while stack:
             directory = stack.pop()
             try:
@@ -103,10 +104,10 @@ class Workspace:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name not in _SKIP_DIRS and not entry.name.endswith(".egg-info"):
-                        stack.append(Path(entry.path))
+                        stack.append(entry.path)
                 elif entry.name.endswith((".py", ".pyi")):
                     try:
-                        result[Path(entry.path)] = entry.stat(follow_symlinks=False).st_mtime_ns
+                        result[entry.path] = entry.stat(follow_symlinks=False).st_mtime_ns
                     except OSError:
                         continue
         return result

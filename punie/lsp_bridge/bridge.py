@@ -34,8 +34,8 @@ class LspBridge:
         self.workspace = workspace
         self.config = config or ServerConfig()
         self._client: LspClient | None = None
-        self._mtimes: dict[Path, int] = {}
-        self._open: dict[Path, tuple[int, str]] = {}
+        self._mtimes: dict[str, int] = {}
+        self._open: dict[str, tuple[int, str]] = {}
         self._lock = anyio.Lock()
         self.ready_seconds: float | None = None
         self.restarts = 0
@@ -65,7 +65,7 @@ class LspBridge:
                 client.notify(
                     "textDocument/didOpen",
                     lsp.DidOpenTextDocumentParams(
-                        lsp.TextDocumentItem(path.as_uri(), "python", version, text)
+                        lsp.TextDocumentItem(Path(path).as_uri(), "python", version, text)
                     ),
                 )
             await self._wait_ready(client)
@@ -76,7 +76,7 @@ class LspBridge:
 
     async def _wait_ready(self, client: LspClient) -> None:
         """Probe with a real references query until it answers across files."""
-        probe = find_probe(list(self._mtimes))
+        probe = find_probe([Path(p) for p in sorted(self._mtimes)])
         deadline = time.perf_counter() + self.config.ready_timeout
         if probe is None:
             self.ready_seconds = time.perf_counter() - client.started_at
@@ -129,18 +129,21 @@ class LspBridge:
         for path, mtime in now.items():
             old = self._mtimes.get(path)
             if old is None:
-                events.append(lsp.FileEvent(path.as_uri(), lsp.FileChangeType.Created))
+                events.append(lsp.FileEvent(Path(path).as_uri(), lsp.FileChangeType.Created))
             elif old != mtime:
-                events.append(lsp.FileEvent(path.as_uri(), lsp.FileChangeType.Changed))
+                events.append(lsp.FileEvent(Path(path).as_uri(), lsp.FileChangeType.Changed))
                 if path in self._open:
-                    self._send_change(client, path, path.read_text(encoding="utf-8"))
+                    text = Path(path).read_text(encoding="utf-8")
+                    self._send_change(client, Path(path), text)
         for path in self._mtimes.keys() - now.keys():
-            events.append(lsp.FileEvent(path.as_uri(), lsp.FileChangeType.Deleted))
+            events.append(lsp.FileEvent(Path(path).as_uri(), lsp.FileChangeType.Deleted))
             if path in self._open:
                 del self._open[path]
                 client.notify(
                     "textDocument/didClose",
-                    lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(path.as_uri())),
+                    lsp.DidCloseTextDocumentParams(
+                        lsp.TextDocumentIdentifier(Path(path).as_uri())
+                    ),
                 )
         self._mtimes = now
         self.generation += 1
@@ -152,8 +155,9 @@ class LspBridge:
 
     def _send_change(self, client: LspClient, path: Path, text: str) -> int:
         uri = path.as_uri()
-        if path in self._open:
-            version = self._open[path][0] + 1
+        key = str(path)
+        if key in self._open:
+            version = self._open[key][0] + 1
             client.notify(
                 "textDocument/didChange",
                 lsp.DidChangeTextDocumentParams(
@@ -167,7 +171,7 @@ class LspBridge:
                 "textDocument/didOpen",
                 lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", version, text)),
             )
-        self._open[path] = (version, text)
+        self._open[key] = (version, text)
         return version
 
     # -- requests -------------------------------------------------------------------------------
@@ -197,9 +201,9 @@ class LspBridge:
         self.generation += 1
         self.changed_at = time.monotonic()
         try:
-            self._mtimes[path] = path.stat().st_mtime_ns
+            self._mtimes[str(path)] = path.stat().st_mtime_ns
         except OSError:
-            self._mtimes.pop(path, None)
+            self._mtimes.pop(str(path), None)
         published = await client.wait_for_diagnostics(path.as_uri(), version, timeout)
         if published is None:
             return ()

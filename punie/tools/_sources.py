@@ -25,6 +25,8 @@ class SourceCache:
 
     def __init__(self) -> None:
         self._files: dict[Path, tuple[int, list[str]]] = {}
+        self.uris: dict[str, tuple[Path, str] | None] = {}
+        """LSP uri -> (absolute path, workspace-relative path), or None if outside."""
 
     def lines(self, path: Path) -> list[str]:
         try:

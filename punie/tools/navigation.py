@@ -135,17 +135,23 @@ def _source_cache(bridge: LspBridge) -> SourceCache:
 
 
 def _location(bridge: LspBridge, loc: lsp.Location) -> Location | None:
-    workspace = bridge.workspace
-    try:
-        path = workspace.resolve(workspace.path_from_uri(loc.uri))
-    except PathOutsideWorkspace:
-        return None
     cache = _source_cache(bridge)
+    if loc.uri not in cache.uris:
+        workspace = bridge.workspace
+        try:
+            resolved = workspace.resolve(workspace.path_from_uri(loc.uri))
+            cache.uris[loc.uri] = (resolved, workspace.relative(resolved))
+        except PathOutsideWorkspace:
+            cache.uris[loc.uri] = None
+    place = cache.uris[loc.uri]
+    if place is None:
+        return None
+    path, rel = place
     start, end = loc.range.start, loc.range.end
     text = cache.line(path, start.line)
     end_text = text if end.line == start.line else cache.line(path, end.line)
     return Location(
-        file=workspace.relative(path),
+        file=rel,
         line=start.line + 1,
         column=utf16_to_column(text, start.character),
         end_line=end.line + 1,

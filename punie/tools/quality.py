@@ -156,7 +156,7 @@ def _json(text: str) -> Any:
 
 # --- typecheck -------------------------------------------------------------------------------
 
-_Fingerprint = frozenset[tuple[Path, int]]
+_Fingerprint = frozenset[tuple[str, int]]
 
 
 class _TypecheckCache:
@@ -181,7 +181,7 @@ def _fingerprint(ctx: ToolContext) -> _Fingerprint:
     for name in _CONFIG_FILES:
         config = ctx.workspace.root / name
         if config.exists():
-            stamps[config] = config.stat().st_mtime_ns
+            stamps[str(config)] = config.stat().st_mtime_ns
     return frozenset(stamps.items())
 
 
