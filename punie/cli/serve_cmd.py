@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 import anyio
@@ -30,6 +31,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    async with anyio.create_task_group() as group:
+        group.start_soon(_serve_until_cancelled, args)
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+            async for _ in signals:
+                break  # leave the context below cleanly: the language server is shut down
+        group.cancel_scope.cancel()
+
+
+async def _serve_until_cancelled(args: argparse.Namespace) -> None:
     async with ToolContext.at(args.repo, server=server_config(args)) as ctx:
         if args.stdio:
             await serve_stdio(ctx)

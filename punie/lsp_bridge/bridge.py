@@ -141,9 +141,7 @@ class LspBridge:
                 del self._open[path]
                 client.notify(
                     "textDocument/didClose",
-                    lsp.DidCloseTextDocumentParams(
-                        lsp.TextDocumentIdentifier(Path(path).as_uri())
-                    ),
+                    lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(Path(path).as_uri())),
                 )
         self._mtimes = now
         self.generation += 1

@@ -22,6 +22,7 @@ from typing import Any, cast
 import anyio
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
+from pygls.protocol import default_converter
 
 from punie.lsp_bridge.config import ServerConfig
 from punie.lsp_bridge.errors import LspError, RequestTimeout, ServerCrashed
@@ -66,6 +67,21 @@ def _capabilities() -> lsp.ClientCapabilities:
     )
 
 
+def _converter() -> Any:
+    """pygls' converter, plus a hook lsprotocol lacks: ty and pyrefly announce notebook sync
+    with a selector that has no ``notebook`` key, which lsprotocol 2025.0.0 cannot structure (and
+    then ``initialize`` never returns). punie does not sync notebooks, so the options are dropped.
+    """
+    converter = default_converter()
+
+    def no_notebooks(obj: Any, _type: Any) -> lsp.NotebookDocumentSyncOptions:
+        return lsp.NotebookDocumentSyncOptions(notebook_selector=[])
+
+    for cls in (lsp.NotebookDocumentSyncOptions, lsp.NotebookDocumentSyncRegistrationOptions):
+        converter.register_structure_hook(cls, no_notebooks)
+    return converter
+
+
 def _ignore(params: Any) -> None:
     return None
 
@@ -85,7 +101,7 @@ class LspClient:
     def __init__(self, workspace: Workspace, config: ServerConfig) -> None:
         self.workspace = workspace
         self.config = config
-        self._client = LanguageClient("punie", "0.1.0")
+        self._client = LanguageClient("punie", "0.1.0", converter_factory=_converter)
         self._process: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
         self._stderr: deque[str] = deque(maxlen=200)
@@ -276,13 +292,15 @@ class LspClient:
         process = self._process
         if process is None:
             return
-        if polite and self.alive:
-            with contextlib.suppress(Exception):
-                await self.request("shutdown", None, timeout=self.config.shutdown_timeout)
-                self.notify("exit", None)
-            with anyio.move_on_after(self.config.shutdown_timeout):
-                await process.wait()
-        self.kill()
+        try:
+            if polite and self.alive:
+                with contextlib.suppress(Exception):
+                    await self.request("shutdown", None, timeout=self.config.shutdown_timeout)
+                    self.notify("exit", None)
+                with anyio.move_on_after(self.config.shutdown_timeout):
+                    await process.wait()
+        finally:
+            self.kill()  # also when cancelled: never leave the server behind
         with anyio.move_on_after(5):
             await process.wait()
         with anyio.move_on_after(2), contextlib.suppress(Exception):

@@ -7,6 +7,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import anyio
+
 from punie.tools._types import Diagnostic
 from punie.workspace import Workspace
 
@@ -66,7 +68,8 @@ class ToolContext:
     async def aclose(self) -> None:
         if self._bridge is not None:
             bridge, self._bridge = self._bridge, None
-            await bridge.close()
+            with anyio.CancelScope(shield=True):  # also when the caller is being cancelled
+                await bridge.close()
 
     async def __aenter__(self) -> ToolContext:
         return self

@@ -70,6 +70,8 @@ class _Candidate:
     info: lsp.SymbolInformation
     path: Path
     module: str
+    name_line: int
+    name_character: int
 
     @property
     def container(self) -> str:
@@ -82,7 +84,7 @@ class _Candidate:
 
     @property
     def line(self) -> int:
-        return self.info.location.range.start.line
+        return self.name_line
 
     def is_local(self) -> bool:
         """Parameters and local variables (their container is a function)."""
@@ -108,15 +110,38 @@ async def _candidates(bridge: LspBridge, name: str) -> list[_Candidate]:
     workspace = bridge.workspace
     infos = await bridge.workspace_symbols(name)
     found: list[_Candidate] = []
+    texts: dict[Path, list[str]] = {}
     for info in infos:
         try:
             path = workspace.resolve(workspace.path_from_uri(info.location.uri))
         except PathOutsideWorkspace:
             continue
-        found.append(_Candidate(info, path, module_path(workspace, path)))
+        if path not in texts:
+            try:
+                texts[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                texts[path] = []
+        line, character = _name_position(texts[path], info)
+        found.append(_Candidate(info, path, module_path(workspace, path), line, character))
     table[name] = found
     _cache[bridge] = (bridge.generation, table)
     return found
+
+
+def _name_position(lines: list[str], info: lsp.SymbolInformation) -> tuple[int, int]:
+    """Where the symbol's *name* starts. pyright's range starts at the name; ty's covers the
+    whole ``def``, where a references or hover request finds nothing."""
+    start, end = info.location.range.start, info.location.range.end
+    pattern = re.compile(rf"\b{re.escape(info.name)}\b")
+    for index in range(start.line, min(end.line, start.line + 20) + 1):
+        if index >= len(lines):
+            break
+        text = lines[index]
+        offset = start.character if index == start.line else 0
+        match = pattern.search(text, min(offset, len(text)))
+        if match:
+            return index, len(text[: match.start()].encode("utf-16-le")) // 2
+    return start.line, start.character
 
 
 def _qualifier_matches(candidate: _Candidate, qualifiers: list[str]) -> bool:
@@ -169,12 +194,11 @@ async def resolve_symbol(
         exact = _prefer_definitions(exact)
     if len(exact) == 1:
         chosen = exact[0]
-        position = chosen.info.location.range.start
         return Resolved(
             chosen.qualified,
             chosen.path,
-            position.line,
-            position.character,
+            chosen.name_line,
+            chosen.name_character,
             chosen.info.kind.name.lower(),
         )
     if exact:
