@@ -14,11 +14,13 @@ from urllib.parse import unquote, urlparse
 
 from punie.errors import PunieError
 
-__all__ = ["PathOutsideWorkspace", "Workspace"]
+__all__ = ["SKIP_DIRS", "PathOutsideWorkspace", "Workspace"]
 
-_SKIP_DIRS = frozenset(
+SKIP_DIRS = frozenset(
     {
         ".git",
+        ".hg",
+        ".svn",
         ".venv",
         "venv",
         "__pycache__",
@@ -32,6 +34,7 @@ _SKIP_DIRS = frozenset(
         ".punie",
     }
 )
+"""Directories that no scan or search descends into."""
 
 
 class PathOutsideWorkspace(PunieError):
@@ -103,7 +106,7 @@ class Workspace:
                 continue
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in _SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                    if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
                         stack.append(entry.path)
                 elif entry.name.endswith((".py", ".pyi")):
                     try:

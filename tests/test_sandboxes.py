@@ -8,7 +8,6 @@ The fetch tests download one small sdist from PyPI and skip only when PyPI is un
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import os
@@ -637,17 +636,6 @@ def test_cli_fetch_json(
 
 
 def test_cli_is_wired_into_punie_main(capsys: pytest.CaptureFixture[str]) -> None:
-    source = (Path(sandbox_cmd.__file__).parent / "__init__.py").read_text(encoding="utf-8")
-    assert re.search(r"for module in \([^)]*\bsandbox_cmd\b", source)
-    siblings = re.search(r"from punie\.cli import ([\w, ]+)", source)
-    assert siblings and "sandbox_cmd" in siblings.group(1)
-    missing = [
-        name
-        for name in siblings.group(1).replace(" ", "").split(",")
-        if importlib.util.find_spec(f"punie.cli.{name}") is None
-    ]
-    if missing:  # other engineers' command modules may land later; the wiring is checked above
-        return
     from punie.cli import main
 
     assert main(["sandbox", "list", "--json"]) == 0

@@ -12,13 +12,13 @@ __all__ = ["main"]
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from punie.cli import model_cmd, sandbox_cmd, serve_cmd, tool_cmd, train_cmd
+    from punie.cli import sandbox_cmd, serve_cmd, tool_cmd
 
     parser = argparse.ArgumentParser(
         prog="punie", description="Code-Mode agent runtime with a live LSP tool server"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (tool_cmd, serve_cmd, sandbox_cmd, model_cmd, train_cmd):
+    for module in (tool_cmd, serve_cmd, sandbox_cmd):
         module.register(sub)
     return parser
 

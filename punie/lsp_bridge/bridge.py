@@ -132,9 +132,15 @@ class LspBridge:
                 events.append(lsp.FileEvent(Path(path).as_uri(), lsp.FileChangeType.Created))
             elif old != mtime:
                 events.append(lsp.FileEvent(Path(path).as_uri(), lsp.FileChangeType.Changed))
-                if path in self._open:
-                    text = Path(path).read_text(encoding="utf-8")
-                    self._send_change(client, Path(path), text)
+            else:
+                continue
+            # pyright applies watched-file events on a timer, so a query sent right after them
+            # can miss the change; an opened document is current as soon as didOpen arrives
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            self._send_change(client, Path(path), text)
         for path in self._mtimes.keys() - now.keys():
             events.append(lsp.FileEvent(Path(path).as_uri(), lsp.FileChangeType.Deleted))
             if path in self._open:

@@ -16,7 +16,7 @@ from punie.tools._context import ToolContext
 from punie.tools._paths import workspace_path
 from punie.tools._proc import run_program
 from punie.tools._types import Location
-from punie.workspace import PathOutsideWorkspace, Workspace
+from punie.workspace import SKIP_DIRS, PathOutsideWorkspace, Workspace
 
 __all__ = [
     "CommandResult",
@@ -27,25 +27,6 @@ __all__ = [
     "run_command",
 ]
 
-# Directories no search descends into (the same family Workspace skips for its fingerprint).
-_SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "__pycache__",
-        "node_modules",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".tox",
-        ".punie",
-        "build",
-        "dist",
-    }
-)
 _MAX_FILE_BYTES = 2_000_000
 _MAX_OUTPUT_CHARS = 20_000
 
@@ -186,7 +167,7 @@ def _walk(workspace: Workspace, top: Path) -> Iterator[Path]:
         yield top
         return
     for directory, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
         for name in sorted(files):
             path = Path(directory, name)
             if path.is_symlink():
