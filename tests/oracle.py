@@ -45,10 +45,16 @@ def usage_lines(root: Path, name: str) -> set[tuple[str, int]]:
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Name) and node.id == name) or (
-                isinstance(node, ast.Attribute) and node.attr == name
-            ):
-                found.add((rel, node.lineno))
-            elif isinstance(node, ast.ImportFrom) and any(a.name == name for a in node.names):
-                found.add((rel, node.lineno))
+            if _uses(node, name):
+                found.add((rel, getattr(node, "lineno", 0)))
     return found
+
+
+def _uses(node: ast.AST, name: str) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id == name
+    if isinstance(node, ast.Attribute):
+        return node.attr == name
+    if isinstance(node, ast.ImportFrom):
+        return any(alias.name == name for alias in node.names)
+    return False

@@ -12,13 +12,21 @@ __all__ = ["main"]
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from punie.cli import sandbox_cmd, serve_cmd, tool_cmd
+    from punie.cli import (
+        ask_cmd,
+        model_cmd,
+        sandbox_cmd,
+        serve_cmd,
+        tool_cmd,
+        traces_cmd,
+        train_cmd,
+    )
 
     parser = argparse.ArgumentParser(
         prog="punie", description="Code-Mode agent runtime with a live LSP tool server"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (tool_cmd, serve_cmd, sandbox_cmd):
+    for module in (tool_cmd, serve_cmd, sandbox_cmd, model_cmd, train_cmd, ask_cmd, traces_cmd):
         module.register(sub)
     return parser
 

@@ -1,0 +1,151 @@
+"""``MlxBackend``: an mlx-lm model loaded in this process (any local model directory).
+
+The prompt is rendered with :func:`punie.agent.prompt.render_prompt` (the same function the
+dataset exporter uses) and generation is greedy unless ``temperature`` is set. Generation stops
+at the tokenizer's end-of-turn tokens, after ``</tool_call>``, or at ``max_tokens``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from punie.agent.backends.base import Generation
+from punie.agent.messages import Message
+from punie.agent.prompt import render_prompt
+from punie.errors import PunieError
+
+__all__ = ["MlxBackend", "weights_files_sha256"]
+
+_STOP_AFTER: Final = "</tool_call>"
+
+
+def weights_files_sha256(model_dir: Path) -> str:
+    """One SHA-256 over the model's ``*.safetensors`` files (name and content, in name order)."""
+    from punie.training.model.hashing import files_sha256
+
+    files = sorted(Path(model_dir).glob("*.safetensors"))
+    if not files:
+        raise PunieError(f"no *.safetensors weights in {model_dir}")
+    return files_sha256(files)
+
+
+class MlxBackend:
+    """A local mlx-lm model directory, loaded once; ``generate`` runs in the calling thread."""
+
+    def __init__(
+        self, model_dir: str | Path, *, max_tokens: int = 512, temperature: float = 0.0
+    ) -> None:
+        from punie.training.train.openblas import preload_in_process
+
+        preload_in_process()  # before mlx is imported; a no-op when it is too late or absent
+        from punie.training.model.mlx_api import module
+
+        self.model_dir = Path(model_dir).resolve()
+        if not (self.model_dir / "config.json").is_file():
+            raise PunieError(
+                f"model directory {self.model_dir} does not exist or has no config.json"
+            )
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        try:
+            loaded: Any = module("mlx_lm").load(str(self.model_dir))
+        except Exception as exc:
+            raise PunieError(
+                f"model {self.model_dir} does not load: {type(exc).__name__}: {exc}"
+            ) from exc
+        self.model: Any = loaded[0]
+        self.tokenizer: Any = loaded[1]
+        self._stream_generate: Any = module("mlx_lm.generate").stream_generate
+        self._sampler: Any = module("mlx_lm.sample_utils").make_sampler(temp=temperature)
+        self._identity: str | None = None
+        self._cache_api: Any = module("mlx_lm.models.cache")
+        self._cache: Any = None  # the KV cache of the previous generation, reused by prefix
+        self._cached: list[int] = []  # the tokens that cache holds
+
+    def _tokens(self, prompt: str) -> list[int]:
+        bos = self.tokenizer.bos_token
+        special = bos is None or not prompt.startswith(bos)
+        return list(self.tokenizer.encode(prompt, add_special_tokens=special))
+
+    def _reuse(self, tokens: list[int]) -> int:
+        """Trim the kept cache to its longest prefix shared with ``tokens`` (leaving at least
+        one token to feed); return how many tokens it holds. Successive steps of a turn, and
+        turns with the same system prompt, share long prefixes."""
+        if self._cache is None or not self._cache_api.can_trim_prompt_cache(self._cache):
+            self._cache, self._cached = self._cache_api.make_prompt_cache(self.model), []
+            return 0
+        common = 0
+        limit = min(len(self._cached), len(tokens) - 1)
+        while common < limit and self._cached[common] == tokens[common]:
+            common += 1
+        if len(self._cached) > common:
+            self._cache_api.trim_prompt_cache(self._cache, len(self._cached) - common)
+        self._cached = self._cached[:common]
+        return common
+
+    def _settle(self, known: list[int]) -> None:
+        """After generating: drop cache entries for tokens past ``known`` (fed but unseen)."""
+        held = int(self._cache[0].offset) if self._cache else 0
+        if held > len(known):
+            self._cache_api.trim_prompt_cache(self._cache, held - len(known))
+            held = len(known)
+        self._cached = known[:held]
+
+    @property
+    def identity(self) -> str:
+        """``mlx:<dir>@sha256:<hash of the weights files>`` (hashed once, on first use)."""
+        if self._identity is None:
+            self._identity = f"mlx:{self.model_dir}@sha256:{weights_files_sha256(self.model_dir)}"
+        return self._identity
+
+    def render(self, messages: Sequence[Message]) -> str:
+        return render_prompt(self.tokenizer, messages)
+
+    def generate(self, messages: Sequence[Message]) -> Generation:
+        prompt = self.render(messages)
+        started = time.perf_counter()
+        tokens = self._tokens(prompt)
+        reused = self._reuse(tokens)
+        pieces: list[str] = []
+        generated: list[int] = []
+        finish = "length"
+        count = 0
+        try:
+            for response in self._stream_generate(
+                self.model,
+                self.tokenizer,
+                tokens[reused:],
+                max_tokens=self.max_tokens,
+                sampler=self._sampler,
+                prompt_cache=self._cache,
+            ):
+                pieces.append(str(response.text))
+                count = int(response.generation_tokens)
+                if response.finish_reason is not None:
+                    finish = str(response.finish_reason)
+                    if finish == "length":
+                        generated.append(int(response.token))
+                    break
+                generated.append(int(response.token))
+                if _STOP_AFTER in "".join(pieces[-8:]):
+                    finish = "stop"
+                    break
+        except BaseException:
+            self._cache, self._cached = None, []
+            raise
+        self._settle(tokens + generated)
+        text = "".join(pieces)
+        if _STOP_AFTER in text:
+            text = text[: text.index(_STOP_AFTER) + len(_STOP_AFTER)]
+        return Generation(
+            text=text,
+            prompt_tokens=len(tokens),
+            completion_tokens=count,
+            latency_s=time.perf_counter() - started,
+            finish_reason=finish,
+            prompt=prompt,
+            extra={"cached_prompt_tokens": reused},
+        )

@@ -1,0 +1,145 @@
+"""``punie model``: build the embedded tiny model offline, and generate with a model.
+
+``punie model init-tiny OUT [--seed N] [--size tiny|small] [--corpus DIR ...]``
+``punie model generate MODEL --prompt TEXT [--chat] [--symbols A,B] [--max-tokens N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from punie.errors import PunieError
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
+    parser = sub.add_parser("model", help="build or try out a local mlx-lm model")
+    model_sub = parser.add_subparsers(dest="model_command", required=True)
+
+    init = model_sub.add_parser(
+        "init-tiny", help="build a small random-weight qwen3 model with a fresh tokenizer, offline"
+    )
+    init.add_argument("out", type=Path, help="output directory (must be empty or absent)")
+    init.add_argument("--seed", type=int, default=0, help="random seed for the weights (default 0)")
+    init.add_argument(
+        "--size", choices=("tiny", "small"), default="tiny", help="tiny ~4.5M, small ~23M"
+    )
+    init.add_argument(
+        "--corpus",
+        type=Path,
+        nargs="*",
+        default=[],
+        metavar="DIR",
+        help="extra directories of text (.py, .jsonl, .md, ...) for the tokenizer",
+    )
+    init.add_argument("--force", action="store_true", help="write into a non-empty directory")
+    init.add_argument("--json", action="store_true", help="print the result as JSON")
+    init.set_defaults(handler=_init_tiny)
+
+    gen = model_sub.add_parser("generate", help="generate text with a model (OpenBLAS on Linux)")
+    gen.add_argument("model", type=Path, help="model directory")
+    gen.add_argument("--prompt", required=True, help="prompt text, or a user message with --chat")
+    gen.add_argument("--chat", action="store_true", help="wrap the prompt as a user chat turn")
+    gen.add_argument("--max-tokens", type=int, default=64)
+    gen.add_argument(
+        "--symbols",
+        default=None,
+        help="comma-separated symbols: constrain navigation-call string arguments to them",
+    )
+    gen.add_argument("--json", action="store_true", help="print text and speed as JSON")
+    gen.set_defaults(handler=_generate)
+
+
+def _init_tiny(args: argparse.Namespace) -> int:
+    from punie.training.model.build import init_tiny_model
+
+    result = init_tiny_model(
+        Path(args.out),
+        seed=int(args.seed),
+        size=args.size,
+        corpus_dirs=[Path(p) for p in args.corpus],
+        overwrite=bool(args.force),
+    )
+    summary: dict[str, Any] = {
+        "path": str(result.path),
+        "size": result.size,
+        "seed": result.seed,
+        "parameters": result.parameters,
+        "weights_sha256": result.weights_sha256,
+        "tokenizer_vocab": result.tokenizer_vocab,
+        "corpus_bytes": result.corpus_bytes,
+        "corpus_sha256": result.corpus_sha256,
+        "seconds": round(result.seconds, 2),
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"built {result.size} model in {result.path} in {result.seconds:.1f} s")
+        print(f"parameters: {result.parameters:,}")
+        print(f"weights sha256: {result.weights_sha256}")
+        vocab, corpus = result.tokenizer_vocab, result.corpus_bytes
+        print(f"tokenizer: {vocab} tokens, trained on {corpus:,} bytes of source")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from punie.training.train.openblas import ensure_openblas
+
+    blas = ensure_openblas()
+    model_dir = Path(args.model)
+    if not (model_dir / "config.json").is_file():
+        raise PunieError(f"model directory {model_dir} does not exist or has no config.json")
+
+    from punie.training.model.mlx_api import module
+
+    stream_generate = module("mlx_lm.generate").stream_generate
+    try:
+        model, tokenizer = module("mlx_lm").load(str(model_dir))[:2]
+    except Exception as exc:
+        raise PunieError(f"model {model_dir} does not load: {type(exc).__name__}: {exc}") from exc
+    prompt: Any = str(args.prompt)
+    if args.chat:
+        prompt = tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False
+        )
+    processors: list[Any] = []
+    if args.symbols:
+        from punie.training.constrained import make_symbol_constraint
+
+        symbols = [s.strip() for s in str(args.symbols).split(",") if s.strip()]
+        processors = list(make_symbol_constraint(tokenizer, symbols))
+    text: list[str] = []
+    stats: dict[str, Any] = {}
+    started = time.perf_counter()
+    for response in stream_generate(
+        model, tokenizer, prompt, max_tokens=int(args.max_tokens), logits_processors=processors
+    ):
+        text.append(response.text)
+        if not args.json:
+            sys.stdout.write(response.text)
+            sys.stdout.flush()
+        stats = {
+            "prompt_tokens": response.prompt_tokens,
+            "generation_tokens": response.generation_tokens,
+            "generation_tps": response.generation_tps,
+            "prompt_tps": response.prompt_tps,
+            "peak_memory_gb": response.peak_memory,
+        }
+    stats["seconds"] = time.perf_counter() - started
+    stats["blas"] = blas
+    if args.json:
+        print(json.dumps({"text": "".join(text), **stats}, indent=2))
+    else:
+        print()
+        print(
+            f"[{stats.get('generation_tokens', 0)} tokens, "
+            f"{stats.get('generation_tps', 0.0):.1f} tok/s, BLAS: {blas}]",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,137 @@
+"""A Jinja chat template producing Qwen3-Coder's tool-call layout, written for punie's tiny models.
+
+Layout (``\\n`` are real newlines):
+
+* system turn ``<|im_start|>system\\n{system}``; with tools, a ``# Tools`` section listing each
+  one as ``<tools><function><name>..</name><description>..</description><parameters>
+  <parameter><name>..</name><type>..</type><description>..</description></parameter>
+  <required>[..]</required></parameters></function></tools>`` (one element per line) plus the
+  call-format instructions; then ``<|im_end|>\\n``. With tools and no system message a short
+  default system text is used.
+* ``<|im_start|>user\\n{content}<|im_end|>\\n``
+* an assistant turn with tool calls: ``<|im_start|>assistant`` + (``\\n{content}\\n`` when there is
+  content) + per call ``\\n<tool_call>\\n<function={name}>\\n`` + per argument
+  ``<parameter={key}>\\n{value}\\n</parameter>\\n`` + ``</function>\\n</tool_call>``, then
+  ``<|im_end|>\\n``. Arguments must be a mapping (not a JSON string); non-string values are
+  rendered as JSON.
+* consecutive ``tool`` messages share ONE user turn:
+  ``<|im_start|>user\\n<tool_response>\\n{a}\\n</tool_response>\\n<tool_response>\\n{b}\\n
+  </tool_response>\\n<|im_end|>\\n``
+* ``add_generation_prompt`` appends ``<|im_start|>assistant\\n``.
+
+The rendering of ``messages[:-1]`` plus the generation prompt is always a prefix of the rendering
+of ``messages`` when the last message is an assistant turn, which mlx-lm's prompt masking needs.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["CHAT_TEMPLATE", "DEFAULT_SYSTEM", "TOOL_INSTRUCTIONS"]
+
+DEFAULT_SYSTEM: Final = (
+    "You are a coding assistant that answers questions about a repository by running code."
+)
+
+TOOL_INSTRUCTIONS: Final = (
+    "\n\nTo call a function, reply with the call in exactly this format and nothing after it:"
+    "\n\n<tool_call>\n<function=example_function_name>\n<parameter=example_parameter_1>\n"
+    "value_1\n</parameter>\n<parameter=example_parameter_2>\nA value that\nspans several lines\n"
+    "</parameter>\n</function>\n</tool_call>\n\n<IMPORTANT>\nReminder:\n"
+    "- The <function=...></function> block goes inside <tool_call></tool_call> tags\n"
+    "- Give every required parameter\n"
+    "- Any reasoning comes BEFORE the call, never after it\n"
+    "- If no function fits, answer directly without mentioning functions\n"
+    "</IMPORTANT>"
+)
+
+
+def _jinja_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+CHAT_TEMPLATE: Final = (
+    """{%- macro scalar(value) -%}
+{%- if value is string -%}{{- value -}}{%- else -%}{{- value | tojson -}}{%- endif -%}
+{%- endmacro -%}
+{%- macro render_tools(tool_list) -%}
+{{- "\\n\\n# Tools\\n\\nYou have access to the following functions:\\n\\n<tools>" -}}
+{%- for entry in tool_list -%}
+{%- set fn = entry.function if entry.function is defined else entry -%}
+{{- "\\n<function>\\n<name>" ~ fn.name ~ "</name>" -}}
+{%- if fn.description is defined and fn.description -%}
+{{- "\\n<description>" ~ (fn.description | trim) ~ "</description>" -}}
+{%- endif -%}
+{{- "\\n<parameters>" -}}
+{%- set params = fn.parameters if fn.parameters is defined and fn.parameters is mapping else {} -%}
+{%- if params.properties is defined and params.properties is mapping -%}
+{%- for pname, pspec in params.properties.items() -%}
+{{- "\\n<parameter>\\n<name>" ~ pname ~ "</name>" -}}
+{%- if pspec.type is defined -%}{{- "\\n<type>" ~ scalar(pspec.type) ~ "</type>" -}}{%- endif -%}
+{%- if pspec.description is defined -%}
+{{- "\\n<description>" ~ (pspec.description | trim) ~ "</description>" -}}
+{%- endif -%}
+{%- for key, value in pspec.items() -%}
+{%- if key not in ["type", "description"] -%}
+{{- "\\n<" ~ key ~ ">" ~ scalar(value) ~ "</" ~ key ~ ">" -}}
+{%- endif -%}
+{%- endfor -%}
+{{- "\\n</parameter>" -}}
+{%- endfor -%}
+{%- endif -%}
+{%- for key, value in params.items() -%}
+{%- if key not in ["type", "properties"] -%}
+{{- "\\n<" ~ key ~ ">" ~ (value | tojson) ~ "</" ~ key ~ ">" -}}
+{%- endif -%}
+{%- endfor -%}
+{{- "\\n</parameters>\\n</function>" -}}
+{%- endfor -%}
+{{- "\\n</tools>" -}}
+{{- """
+    + _jinja_string(TOOL_INSTRUCTIONS)
+    + """ -}}
+{%- endmacro -%}
+{%- set tool_list = tools if tools is defined and tools else [] -%}
+{%- if messages and messages[0].role == "system" -%}
+{%- set system_text = messages[0].content if messages[0].content is string else "" -%}
+{%- set loop_messages = messages[1:] -%}
+{%- set has_system = true -%}
+{%- else -%}
+{%- set system_text = """
+    + _jinja_string(DEFAULT_SYSTEM)
+    + """ -%}
+{%- set loop_messages = messages -%}
+{%- set has_system = false -%}
+{%- endif -%}
+{%- if has_system or tool_list -%}
+{{- "<|im_start|>system\\n" ~ system_text -}}
+{%- if tool_list -%}{{- render_tools(tool_list) -}}{%- endif -%}
+{{- "<|im_end|>\\n" -}}
+{%- endif -%}
+{%- for message in loop_messages -%}
+{%- set content = message.content if message.content is string else "" -%}
+{%- if message.role == "assistant" and message.tool_calls is defined and message.tool_calls -%}
+{{- "<|im_start|>assistant" -}}
+{%- if content | trim -%}{{- "\\n" ~ (content | trim) ~ "\\n" -}}{%- endif -%}
+{%- for call in message.tool_calls -%}
+{%- set fn = call.function if call.function is defined else call -%}
+{{- "\\n<tool_call>\\n<function=" ~ fn.name ~ ">\\n" -}}
+{%- if fn.arguments is defined and fn.arguments is mapping -%}
+{%- for arg_name, arg_value in fn.arguments.items() -%}
+{{- "<parameter=" ~ arg_name ~ ">\\n" ~ scalar(arg_value) ~ "\\n</parameter>\\n" -}}
+{%- endfor -%}
+{%- endif -%}
+{{- "</function>\\n</tool_call>" -}}
+{%- endfor -%}
+{{- "<|im_end|>\\n" -}}
+{%- elif message.role == "tool" -%}
+{%- if loop.first or loop.previtem.role != "tool" -%}{{- "<|im_start|>user\\n" -}}{%- endif -%}
+{{- "<tool_response>\\n" ~ content ~ "\\n</tool_response>\\n" -}}
+{%- if loop.last or loop.nextitem.role != "tool" -%}{{- "<|im_end|>\\n" -}}{%- endif -%}
+{%- else -%}
+{{- "<|im_start|>" ~ message.role ~ "\\n" ~ content ~ "<|im_end|>\\n" -}}
+{%- endif -%}
+{%- endfor -%}
+{%- if add_generation_prompt -%}{{- "<|im_start|>assistant\\n" -}}{%- endif -%}"""
+)
