@@ -640,3 +640,12 @@ def test_cli_is_wired_into_punie_main(capsys: pytest.CaptureFixture[str]) -> Non
 
     assert main(["sandbox", "list", "--json"]) == 0
     assert {item["name"] for item in json.loads(capsys.readouterr().out)} >= set(NAMES)
+
+
+def test_relative_file_urls_from_an_index_mirror_are_resolved() -> None:
+    from punie.sandboxes.pypi import _absolute  # pyright: ignore[reportPrivateUsage]
+
+    files = [{"url": "../../packages/f1/70/idna-3.10.tar.gz"}, {"url": "https://x.org/a.tar.gz"}]
+    resolved = _absolute(files, "https://pypi.org/pypi/idna/json")
+    assert resolved[0]["url"] == "https://pypi.org/packages/f1/70/idna-3.10.tar.gz"
+    assert resolved[1]["url"] == "https://x.org/a.tar.gz"

@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import time
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,13 +199,27 @@ class TraceStore:
             raise
         self._conn.execute("COMMIT")
 
-    def record_turn(self, turn: TurnResult, meta: TurnMeta, tools: list[dict[str, Any]]) -> int:
-        """Write one finished turn (one transaction); return its id."""
+    def record_turn(
+        self,
+        turn: TurnResult,
+        meta: TurnMeta,
+        tools: list[dict[str, Any]],
+        *,
+        also: Callable[[sqlite3.Connection, int], None] | None = None,
+    ) -> int:
+        """Write one finished turn (one transaction); return its id. ``also(conn, turn_id)``
+        writes related rows (a harvest verdict) in the same transaction."""
         with self.transaction() as conn:
             turn_id = self.insert_turn(conn, turn, meta, tools)
             for step in turn.steps:
                 self._insert_step(conn, turn_id, step)
+            if also is not None:
+                also(conn, turn_id)
         return turn_id
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._conn
 
     def insert_turn(
         self,

@@ -163,16 +163,24 @@ def _release_files(spec: SdistSpec) -> list[dict[str, Any]]:
     """The release's file list: the per-version endpoint, or the project one's ``releases``."""
     quoted = urllib.parse.quote(spec.normalized)
     version = urllib.parse.quote(spec.version)
-    data = _get_json(f"{INDEX_URL}/{quoted}/{version}/json", spec.key)
+    version_url = f"{INDEX_URL}/{quoted}/{version}/json"
+    data = _get_json(version_url, spec.key)
     if data is not None and isinstance(data.get("urls"), list):
-        return cast(list[dict[str, Any]], data["urls"])
-    project = _get_json(f"{INDEX_URL}/{quoted}/json", spec.key)
+        return _absolute(cast(list[dict[str, Any]], data["urls"]), version_url)
+    project_url = f"{INDEX_URL}/{quoted}/json"
+    project = _get_json(project_url, spec.key)
     if project is None:
         raise FetchError(f"{spec.key}: no project named {spec.name!r} on PyPI")
     releases = project.get("releases")
     if not isinstance(releases, dict) or spec.version not in releases:
         raise FetchError(f"{spec.key}: PyPI has no release {spec.version!r} of {spec.name!r}")
-    return cast(list[dict[str, Any]], cast(dict[str, Any], releases)[spec.version])
+    files = cast(list[dict[str, Any]], cast(dict[str, Any], releases)[spec.version])
+    return _absolute(files, project_url)
+
+
+def _absolute(files: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
+    """Some index mirrors list file URLs relative to the JSON document: resolve them."""
+    return [item | {"url": urllib.parse.urljoin(base, str(item.get("url", "")))} for item in files]
 
 
 def _pick_sdist(spec: SdistSpec, files: list[dict[str, Any]]) -> tuple[str, str, str, int]:
