@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import anyio
+
 from punie.agent.backends.base import Backend, Generation
 from punie.agent.executor import ExecutionResult, Executor
 from punie.agent.messages import Message, assistant_code_message, tool_message
@@ -90,20 +92,34 @@ async def run_turn(
     max_steps: int = 8,
     system: str | None = None,
     on_step: Callable[[Step], None] | None = None,
+    history: Sequence[Message] = (),
+    generate_in_thread: bool = False,
 ) -> TurnResult:
-    """Answer ``question`` with ``backend`` running code in ``executor`` (already started)."""
+    """Answer ``question`` with ``backend`` running code in ``executor`` (already started).
+
+    ``history`` is earlier conversation (user/assistant/tool messages, no system message) that
+    goes between the system message and the question. With ``generate_in_thread`` each
+    ``backend.generate`` runs in a worker thread, so the event loop stays responsive and a
+    cancelled turn stops waiting for it at once (the abandoned call finishes on its own).
+    """
     if max_steps < 1:
         raise ValueError("max_steps must be at least 1")
     started = time.perf_counter()
+    first = initial_messages(question, system)
     turn = TurnResult(
-        question, initial_messages(question, system), max_steps=max_steps, started_at=time.time()
+        question, [first[0], *history, *first[1:]], max_steps=max_steps, started_at=time.time()
     )
     messages = turn.messages
     try:
         for index in range(max_steps):
             count = len(messages)
             try:
-                gen = backend.generate(messages)
+                if generate_in_thread:
+                    gen = await anyio.to_thread.run_sync(
+                        backend.generate, list(messages), abandon_on_cancel=True
+                    )
+                else:
+                    gen = backend.generate(messages)
             except Exception as exc:
                 turn.stop_reason, turn.error = "backend_error", f"{type(exc).__name__}: {exc}"
                 break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -11,23 +12,30 @@ from punie.errors import PunieError
 __all__ = ["main"]
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    from punie.cli import (
-        ask_cmd,
-        model_cmd,
-        sandbox_cmd,
-        serve_cmd,
-        tool_cmd,
-        traces_cmd,
-        train_cmd,
-    )
+_COMMANDS = (
+    "tool_cmd",
+    "serve_cmd",
+    "sandbox_cmd",
+    "ask_cmd",
+    "repl_cmd",
+    "traces_cmd",
+    "harvest_cmd",
+    "dataset_cmd",
+    "model_cmd",
+    "train_cmd",
+    "validate_cmd",
+    "loop_cmd",
+)
+"""Command modules of ``punie.cli``, in ``--help`` order; each has ``register(subparsers)``."""
 
+
+def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="punie", description="Code-Mode agent runtime with a live LSP tool server"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (tool_cmd, serve_cmd, sandbox_cmd, model_cmd, train_cmd, ask_cmd, traces_cmd):
-        module.register(sub)
+    for name in _COMMANDS:
+        importlib.import_module(f"punie.cli.{name}").register(sub)
     return parser
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from punie.tools._context import ToolContext
+from punie.tools._memo import WorkspaceMemo, fingerprint
 from punie.tools._paths import workspace_path
 from punie.tools._proc import Completed, run_program, tail, venv_program
 from punie.tools._sources import SourceCache, utf16_to_column
@@ -26,7 +26,6 @@ __all__ = [
 ]
 
 _TIMEOUT = 300.0
-_CONFIG_FILES = ("pyrightconfig.json", "pyproject.toml")
 
 
 @dataclass(frozen=True)
@@ -156,33 +155,7 @@ def _json(text: str) -> Any:
 
 # --- typecheck -------------------------------------------------------------------------------
 
-_Fingerprint = frozenset[tuple[str, int]]
-
-
-class _TypecheckCache:
-    """Per-context memo: ``path -> (workspace fingerprint, result)``; dropped with its context."""
-
-    def __init__(self) -> None:
-        self._by_context: dict[int, dict[str, tuple[_Fingerprint, TypecheckResult]]] = {}
-
-    def entries(self, ctx: ToolContext) -> dict[str, tuple[_Fingerprint, TypecheckResult]]:
-        key = id(ctx)
-        if key not in self._by_context:
-            self._by_context[key] = {}
-            weakref.finalize(ctx, self._by_context.pop, key, None)
-        return self._by_context[key]
-
-
-_CACHE = _TypecheckCache()
-
-
-def _fingerprint(ctx: ToolContext) -> _Fingerprint:
-    stamps = ctx.workspace.mtimes()
-    for name in _CONFIG_FILES:
-        config = ctx.workspace.root / name
-        if config.exists():
-            stamps[str(config)] = config.stat().st_mtime_ns
-    return frozenset(stamps.items())
+_MEMO: WorkspaceMemo[TypecheckResult] = WorkspaceMemo()
 
 
 def _parse_pyright(ctx: ToolContext, payload: dict[str, Any], path: str) -> TypecheckResult:
@@ -224,11 +197,10 @@ async def typecheck(ctx: ToolContext, path: str = ".") -> TypecheckResult:
     if isinstance(target, str):
         return TypecheckResult(success=False, error=target, path=path)
     rel = target.relative
-    entries = _CACHE.entries(ctx)
-    fingerprint = _fingerprint(ctx)  # taken before the run: a later edit changes it
-    hit = entries.get(rel)
-    if hit is not None and hit[0] == fingerprint:
-        return dataclasses.replace(hit[1], cached=True)
+    stamp = fingerprint(ctx)  # taken before the run: a later edit changes it
+    hit = _MEMO.get(ctx, rel, stamp)
+    if hit is not None:
+        return dataclasses.replace(hit, cached=True)
     done, problem = await _run(ctx, [venv_program("pyright"), "--outputjson", target.argument])
     if done is None:
         return TypecheckResult(success=False, error=problem, path=rel)
@@ -236,7 +208,7 @@ async def typecheck(ctx: ToolContext, path: str = ".") -> TypecheckResult:
     if done.returncode not in (0, 1) or not isinstance(payload, dict):
         return TypecheckResult(success=False, error=_failed("pyright", done), path=rel)
     result = _parse_pyright(ctx, cast(dict[str, Any], payload), rel)
-    entries[rel] = (fingerprint, result)
+    _MEMO.put(ctx, rel, stamp, result)
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from punie.tools._context import ToolContext
+from punie.tools._memo import WorkspaceMemo, fingerprint
 from punie.tools._paths import workspace_path
 from punie.tools._proc import Completed, run_program, tail
 
@@ -54,6 +56,8 @@ class PytestResult:
     exit_code: int | None = None
     timed_out: bool = False
     running: str | None = field(default=None)
+    cached: bool = False
+    """Served from an earlier run on the same workspace state (no file changed since)."""
 
     @property
     def all_passed(self) -> bool:
@@ -137,6 +141,9 @@ async def _run_pytest(ctx: ToolContext, argv: list[str]) -> tuple[Completed, lis
         return done, _read_records(report)
 
 
+_MEMO: WorkspaceMemo[PytestResult] = WorkspaceMemo()
+
+
 async def pytest_run(
     ctx: ToolContext, path: str = "tests", select: str | None = None
 ) -> PytestResult:
@@ -145,6 +152,11 @@ async def pytest_run(
     if isinstance(target, str):
         return PytestResult(success=False, error=target, path=path, select=select)
     rel = target.relative
+    stamp = fingerprint(ctx)  # taken before the run: a later edit changes it
+    key = f"{rel}\0{select or ''}"
+    hit = _MEMO.get(ctx, key, stamp)
+    if hit is not None:
+        return dataclasses.replace(hit, cached=True)
     argv = [sys.executable, "-m", "pytest", target.argument, "-p", _PLUGIN, "-q", "--color=no"]
     argv += ["--rootdir", str(ctx.workspace.root)]
     if select:
@@ -161,7 +173,7 @@ async def pytest_run(
     elif done.returncode not in (0, 1, 2, 5) or (done.returncode == 2 and not cases):
         error = f"pytest exited with status {done.returncode}: {tail(done.stdout + done.stderr, 8)}"
     count = [case.outcome for case in cases].count
-    return PytestResult(
+    result = PytestResult(
         success=error is None,
         error=error,
         path=rel,
@@ -176,3 +188,6 @@ async def pytest_run(
         timed_out=done.timed_out,
         running=running if done.timed_out else None,
     )
+    if result.success:
+        _MEMO.put(ctx, key, stamp, result)
+    return result

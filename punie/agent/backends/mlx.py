@@ -8,7 +8,7 @@ at the tokenizer's end-of-turn tokens, after ``</tool_call>``, or at ``max_token
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -64,6 +64,17 @@ class MlxBackend:
         self._cache_api: Any = module("mlx_lm.models.cache")
         self._cache: Any = None  # the KV cache of the previous generation, reused by prefix
         self._cached: list[int] = []  # the tokens that cache holds
+        self.logits_processors: list[Any] = []
+        """Extra mlx-lm logits processors (symbol-constrained decoding: :meth:`constrain`)."""
+
+    def constrain(self, symbols: Iterable[str] | None) -> None:
+        """While a navigation call's string argument is written, allow only ``symbols``
+        (``None``: switch the constraint off)."""
+        from punie.training.constrained import make_symbol_constraint
+
+        self.logits_processors = (
+            [] if symbols is None else make_symbol_constraint(self.tokenizer, sorted(set(symbols)))
+        )
 
     def _tokens(self, prompt: str) -> list[int]:
         bos = self.tokenizer.bos_token
@@ -104,7 +115,11 @@ class MlxBackend:
     def render(self, messages: Sequence[Message]) -> str:
         return render_prompt(self.tokenizer, messages)
 
-    def generate(self, messages: Sequence[Message]) -> Generation:
+    def generate(
+        self, messages: Sequence[Message], on_token: Callable[[str], None] | None = None
+    ) -> Generation:
+        """One reply. ``on_token`` (optional) gets each piece of text as it is generated; an
+        exception it raises stops the generation and propagates."""
         prompt = self.render(messages)
         started = time.perf_counter()
         tokens = self._tokens(prompt)
@@ -121,8 +136,11 @@ class MlxBackend:
                 max_tokens=self.max_tokens,
                 sampler=self._sampler,
                 prompt_cache=self._cache,
+                logits_processors=self.logits_processors or None,
             ):
                 pieces.append(str(response.text))
+                if on_token is not None and response.text:
+                    on_token(str(response.text))
                 count = int(response.generation_tokens)
                 if response.finish_reason is not None:
                     finish = str(response.finish_reason)

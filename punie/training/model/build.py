@@ -81,6 +81,8 @@ def is_model_dir(path: Path) -> bool:
 
 def _seed_texts() -> list[str]:
     """Text in the shape the model will read, so the tool-call scaffolding compresses well."""
+    from punie.agent.prompt import system_prompt
+
     fn = EXECUTE_CODE_TOOL["function"]
     lines = [
         DEFAULT_SYSTEM,
@@ -93,7 +95,8 @@ def _seed_texts() -> list[str]:
         + "</description>\n<parameters>\n<parameter>\n<name>code</name>\n<type>string</type>"
         '\n</parameter>\n<required>["code"]</required>\n</parameters>\n</function>\n</tools>',
     ]
-    return lines * 4
+    # every sample starts with the system prompt: weight it so its words become single tokens
+    return lines * 4 + [system_prompt()] * 200
 
 
 def _model_config(size: ModelSize, vocab: int, ids: dict[str, int], seed: int) -> dict[str, Any]:

@@ -1,0 +1,69 @@
+"""``punie loop``: the whole cycle on the bundled sandboxes with the embedded default model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from punie.cli._common import emit_json
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
+    parser = sub.add_parser(
+        "loop",
+        help="harvest, build, audit, train, validate before/after, report",
+        description="The closed loop on the bundled sandboxes with the embedded tiny model.",
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("runs") / "loop")
+    parser.add_argument("--iters", type=int, default=600, help="training iterations (600)")
+    parser.add_argument("--per-intent", type=int, default=6, help="harvest targets per intent")
+    parser.add_argument("--validate-limit", type=int, default=None, help="cases at most")
+    parser.add_argument(
+        "--from-traces",
+        type=Path,
+        default=None,
+        help="retrain the last loop's model with LoRA on these deployment traces",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from punie.training.train.openblas import ensure_openblas
+
+    ensure_openblas()  # may restart this command with OpenBLAS preloaded
+    from punie.training.loop.config import LoopConfig
+    from punie.training.loop.run import run_from_traces, run_loop
+
+    config = LoopConfig(
+        workdir=Path(args.workdir),
+        iters=int(args.iters),
+        per_intent=int(args.per_intent),
+        validate_limit=args.validate_limit,
+        seed=int(args.seed),
+    )
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    if args.from_traces is not None:
+        result = run_from_traces(config, Path(args.from_traces), say)
+    else:
+        result = run_loop(config, say)
+    if args.json:
+        emit_json(
+            {
+                "report": str(result.report),
+                "before": result.before["overall"],
+                "after": result.after["overall"],
+                "seconds": result.seconds,
+            }
+        )
+        return 0
+    print(result.table())
+    print(f"\nreport: {result.report}")
+    return 0

@@ -1,0 +1,142 @@
+"""``punie validate --model M --suite S [--repo R...] [--json] [--compare OLD_REPORT]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import anyio
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from punie.cli._common import emit_json
+from punie.errors import PunieError
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
+    parser = sub.add_parser(
+        "validate", help="run a model end to end on a held-out suite and score it"
+    )
+    parser.add_argument("--model", default=None, help="mlx model dir or openai:URL#ID")
+    parser.add_argument(
+        "--suite",
+        type=Path,
+        required=True,
+        help="suite JSON; built from --repo (held-out phrasings) when it does not exist",
+    )
+    parser.add_argument("--repo", action="append", default=[], help="sandbox name or directory")
+    parser.add_argument("--per-intent", type=int, default=2, help="cases per intent when building")
+    parser.add_argument("--max-steps", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=None, help="run only the first N cases")
+    parser.add_argument("--out", type=Path, default=None, help="write the report JSON here")
+    parser.add_argument("--compare", type=Path, default=None, help="an earlier report JSON")
+    parser.add_argument(
+        "--allow-overlap",
+        action="store_true",
+        help="run even if the suite overlaps the model's training data (flagged in the report)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from punie.agent.backends import load_backend
+    from punie.training.validate import (
+        ValidationReport,
+        build_suite,
+        compare,
+        find_overlap,
+        load_report,
+        load_suite,
+        run_suite,
+        save_suite,
+        suite_sha256,
+        training_dataset,
+    )
+
+    suite = Path(args.suite)
+    if not suite.exists():
+        if not args.repo:
+            raise PunieError(f"suite {suite} does not exist; give --repo to build it")
+        queries, repos = anyio.run(
+            lambda: build_suite(list(args.repo), per_intent=int(args.per_intent))
+        )
+        save_suite(suite, queries, repos)
+    queries, repos = load_suite(suite)
+    for source in args.repo:
+        repos[Path(source).name if Path(source).is_dir() else source] = source
+    if args.limit is not None:
+        queries = queries[: int(args.limit)]
+    model = args.model
+    if model is None:
+        from punie.training.model.build import ensure_default_model
+
+        model = str(ensure_default_model())
+    warning: str | None = None
+    if not str(model).startswith("openai:"):
+        from punie.training.train.openblas import ensure_openblas
+
+        ensure_openblas()
+        dataset = training_dataset(Path(model))
+        if dataset is not None:
+            overlap = find_overlap(queries, dataset)
+            if overlap:
+                message = (
+                    f"suite {suite} overlaps the training data of {model} ({dataset}) in "
+                    f"{len(overlap)} case(s); first: {overlap[0]}"
+                )
+                if not args.allow_overlap:
+                    raise PunieError(message + " (use --allow-overlap to run it anyway)")
+                warning = message
+    backend = load_backend(str(model))
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("validate"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=bool(args.json),
+    ) as bar:
+        task = bar.add_task("", total=len(queries))
+        correct = [0]
+
+        def progress(case: object) -> None:
+            correct[0] += int(bool(getattr(case, "answer_ok", False)))
+            bar.update(task, advance=1, description=f"{correct[0]} correct")
+
+        cases = anyio.run(
+            lambda: run_suite(
+                backend, queries, repos, max_steps=int(args.max_steps), progress=progress
+            )
+        )
+    report = ValidationReport(
+        model=backend.identity,
+        suite=str(suite),
+        suite_sha256=suite_sha256(suite),
+        cases=tuple(cases),
+        overlap_warning=warning,
+    )
+    if args.out is not None:
+        report.save(Path(args.out))
+    comparison = compare(report, load_report(Path(args.compare))) if args.compare else None
+    if args.json:
+        data = report.to_json()
+        if comparison is not None:
+            data["compare"] = comparison
+        emit_json(data)
+        return 0
+    print(report.render())
+    if comparison is not None:
+        print(f"\ncompared with {comparison['old_model']}:")
+        for name, delta in comparison["deltas"].items():
+            parts = ", ".join(f"{k} {100 * v:+.0f}" for k, v in delta.items())
+            print(f"  {name}: {parts}")
+        for case in comparison["regressed"]:
+            print(f"  regressed: {json.dumps(case)}", file=sys.stdout)
+    return 0

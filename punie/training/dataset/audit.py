@@ -1,0 +1,514 @@
+"""``audit_dataset``: the structural checks a dataset directory must pass before training.
+
+Every problem is ``file:line: message`` (line 0 when it concerns a whole file). Errors: invalid
+JSON or schema (messages, roles, content types, tool_calls shape, tools present and identical
+everywhere, unknown top-level keys), a missing or differing system message, mixed action formats
+(structured ``tool_calls`` in some samples, fenced code or inline ``<tool_call>`` XML in the
+content of others), unbalanced ``<tool_call>``/``<tool_response>`` tags or code fences in
+content, exact duplicates, train/valid and train/test leakage (same question and trained answer,
+or the same (repo, symbol) recorded in the ``.meta.jsonl`` sidecar), samples longer than
+``max_seq_length`` tokens, and runs of one category in train order that a random shuffle would
+produce with probability < 1%. Warnings (errors with ``strict_balance``): categories and tools
+whose share is under ``balance_threshold``. Also a warning: a system message that differs from
+the agent's current run-time prompt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from punie.training.dataset.formats import (
+    action_format,
+    canonical,
+    last_code,
+    max_run_flags,
+    sample_key,
+    sha256_text,
+    tag_problems,
+    tools_in_code,
+)
+
+__all__ = ["AuditReport", "Problem", "audit_dataset"]
+
+Severity = Literal["error", "warning"]
+_ROLES = frozenset({"system", "user", "assistant", "tool"})
+_KEYS = frozenset({"messages", "tools"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    check: str
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        tag = "" if self.severity == "error" else "warning: "
+        return f"{where}: {tag}{self.message}"
+
+
+@dataclass
+class _Row:
+    file: str
+    split: str
+    line: int
+    sample: dict[str, Any]
+    meta: dict[str, Any] | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return cast(list[dict[str, Any]], self.sample["messages"])
+
+
+@dataclass
+class AuditReport:
+    directory: Path
+    problems: list[Problem] = field(default_factory=lambda: [])
+    samples: dict[str, int] = field(default_factory=lambda: {})
+    checks: dict[str, str] = field(default_factory=lambda: {})  # check -> pass/warn/fail
+    categories: dict[str, int] = field(default_factory=lambda: {})
+    tools: dict[str, int] = field(default_factory=lambda: {})
+    formats: dict[str, int] = field(default_factory=lambda: {})
+    tokens_max: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.directory),
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.problems) - len(self.errors),
+            "samples": self.samples,
+            "checks": self.checks,
+            "categories": self.categories,
+            "tools": self.tools,
+            "formats": self.formats,
+            "tokens_max": self.tokens_max,
+            "seconds": round(self.seconds, 3),
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "check": p.check,
+                    "severity": p.severity,
+                    "message": p.message,
+                    "text": str(p),
+                }
+                for p in self.problems
+            ],
+        }
+
+
+CHECKS = (
+    "json",
+    "schema",
+    "system",
+    "format",
+    "tags",
+    "duplicates",
+    "leakage",
+    "length",
+    "shuffle",
+    "balance",
+)
+
+
+class _Auditor:
+    def __init__(self, report: AuditReport) -> None:
+        self.report = report
+
+    def add(self, file: str, line: int, check: str, message: str, severity: Severity = "error"):
+        self.report.problems.append(Problem(file, line, check, severity, message))
+
+
+def _schema(row: _Row, add: Any) -> bool:
+    sample = row.sample
+    extra = sorted(set(sample) - _KEYS)
+    ok = True
+    if extra:
+        add(f"unexpected key(s) {extra}: keep provenance in the .meta.jsonl sidecar")
+        ok = False
+    messages: Any = sample.get("messages")
+    if not isinstance(messages, list) or not messages:
+        add("'messages' must be a non-empty list")
+        return False
+    tools: Any = sample.get("tools")
+    if not isinstance(tools, list) or not tools:
+        add("'tools' must be a non-empty list (the execute_code tool)")
+        ok = False
+    for index, message in enumerate(cast(list[Any], messages)):
+        if not isinstance(message, dict):
+            add(f"message {index} is not an object")
+            return False
+        msg = cast(dict[str, Any], message)
+        role = msg.get("role")
+        if role not in _ROLES:
+            add(f"message {index} has role {role!r}; expected one of {sorted(_ROLES)}")
+            ok = False
+        content = msg.get("content")
+        if not isinstance(content, str):
+            add(f"message {index} ({role}) content must be a string, not {type(content).__name__}")
+            ok = False
+        unknown = sorted(set(msg) - {"role", "content", "tool_calls"})
+        if unknown:
+            add(f"message {index} has unknown key(s) {unknown}")
+            ok = False
+        calls = msg.get("tool_calls")
+        if calls is None:
+            continue
+        if role != "assistant" or not isinstance(calls, list) or not calls:
+            add(f"message {index}: tool_calls must be a non-empty list on an assistant message")
+            ok = False
+            continue
+        for call in cast(list[Any], calls):
+            fn: Any = cast(dict[str, Any], call).get("function") if isinstance(call, dict) else None
+            args: Any = cast(dict[str, Any], fn).get("arguments") if isinstance(fn, dict) else None
+            if (
+                not isinstance(call, dict)
+                or cast(dict[str, Any], call).get("type") != "function"
+                or not isinstance(fn, dict)
+                or cast(dict[str, Any], fn).get("name") != "execute_code"
+                or not isinstance(args, dict)
+                or not isinstance(cast(dict[str, Any], args).get("code"), str)
+            ):
+                add(
+                    f"message {index}: a tool call must be "
+                    '{"type": "function", "function": {"name": "execute_code", '
+                    '"arguments": {"code": str}}}'
+                )
+                ok = False
+    if ok:
+        last = cast(dict[str, Any], messages[-1])
+        if last.get("role") != "assistant":
+            add(f"the last message is {last.get('role')!r}; it must be the assistant turn to train")
+            ok = False
+        roles = [cast(dict[str, Any], m).get("role") for m in cast(list[Any], messages)]
+        if "user" not in roles:
+            add("no user message")
+            ok = False
+    return ok
+
+
+def _read(directory: Path, report: AuditReport, auditor: _Auditor) -> list[_Row]:
+    rows: list[_Row] = []
+    for split in ("train", "valid", "test"):
+        path = directory / f"{split}.jsonl"
+        if not path.is_file():
+            if split != "test":
+                auditor.add(path.name, 0, "schema", "missing (train.jsonl and valid.jsonl needed)")
+            continue
+        name = str(path)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        metas: list[str] | None = None
+        meta_path = directory / f"{split}.meta.jsonl"
+        if meta_path.is_file():
+            metas = meta_path.read_text(encoding="utf-8").splitlines()
+            if len(metas) != len(lines):
+                auditor.add(
+                    str(meta_path),
+                    0,
+                    "schema",
+                    f"{len(metas)} lines for {len(lines)} samples in {path.name}",
+                )
+                metas = None
+        count = 0
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                auditor.add(name, number, "json", "empty line")
+                continue
+            try:
+                value: Any = json.loads(line)
+            except json.JSONDecodeError as exc:
+                auditor.add(name, number, "json", f"invalid JSON: {exc.msg} at column {exc.colno}")
+                continue
+            if not isinstance(value, dict):
+                auditor.add(
+                    name, number, "schema", f"expected an object, not {type(value).__name__}"
+                )
+                continue
+            row = _Row(name, split, number, cast(dict[str, Any], value))
+            count += 1
+
+            def add(message: str, _n: int = number, _f: str = name) -> None:
+                auditor.add(_f, _n, "schema", message)
+
+            if not _schema(row, add):
+                continue
+            if metas is not None:
+                try:
+                    meta: Any = json.loads(metas[number - 1])
+                    row.meta = cast(dict[str, Any], meta) if isinstance(meta, dict) else None
+                except json.JSONDecodeError as exc:
+                    auditor.add(str(meta_path), number, "json", f"invalid JSON: {exc.msg}")
+            rows.append(row)
+        report.samples[split] = count
+        if count == 0:
+            auditor.add(name, 0, "schema", "no samples")
+    return rows
+
+
+def _system(rows: list[_Row], auditor: _Auditor) -> None:
+    from punie.agent.prompt import system_prompt
+
+    systems: Counter[str] = Counter()
+    for row in rows:
+        first = row.messages[0]
+        if first.get("role") == "system":
+            systems[first["content"]] += 1
+    common = systems.most_common(1)[0][0] if systems else None
+    for row in rows:
+        first = row.messages[0]
+        if first.get("role") != "system":
+            auditor.add(row.file, row.line, "system", "missing system message (first message)")
+        elif first["content"] != common:
+            auditor.add(
+                row.file,
+                row.line,
+                "system",
+                f"system message differs from the one {systems[common or '']} samples share "
+                f"(sha256 {sha256_text(first['content'])[:12]} vs "
+                f"{sha256_text(common or '')[:12]})",
+            )
+    if common is not None and common != system_prompt():
+        auditor.add(
+            rows[0].file,
+            0,
+            "system",
+            "the shared system message is not the agent's current run-time system prompt "
+            "(stale dataset, or a tool catalogue change since the traces were taken)",
+            "warning",
+        )
+
+
+def _formats(rows: list[_Row], auditor: _Auditor, report: AuditReport) -> None:
+    per_row: list[tuple[_Row, set[str]]] = []
+    totals: Counter[str] = Counter()
+    for row in rows:
+        kinds = {action_format(m) for m in row.messages if m.get("role") == "assistant"} - {"text"}
+        per_row.append((row, kinds))
+        totals.update(kinds)
+    report.formats = dict(totals)
+    if len(totals) <= 1:
+        return
+    majority = totals.most_common(1)[0][0]
+    others = {k: v for k, v in totals.items() if k != majority}
+    for row, kinds in per_row:
+        minority = sorted(kinds - {majority})
+        if minority:
+            auditor.add(
+                row.file,
+                row.line,
+                "format",
+                f"mixed action formats: this sample acts with {', '.join(minority)} while "
+                f"{totals[majority]} samples use {majority} ({others})",
+            )
+
+
+def _tags(rows: list[_Row], auditor: _Auditor) -> None:
+    for row in rows:
+        for index, message in enumerate(row.messages):
+            for problem in tag_problems(message["content"]):
+                auditor.add(
+                    row.file, row.line, "tags", f"message {index} ({message['role']}): {problem}"
+                )
+
+
+def _duplicates_and_leaks(rows: list[_Row], auditor: _Auditor) -> None:
+    seen: dict[str, _Row] = {}
+    for row in rows:
+        key = canonical(row.sample)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = row
+        else:
+            auditor.add(row.file, row.line, "duplicates", f"exact duplicate of {first.where}")
+    train_keys: dict[str, _Row] = {}
+    train_groups: dict[tuple[str, str], _Row] = {}
+    for row in rows:
+        if row.split != "train":
+            continue
+        train_keys.setdefault(sample_key(row.messages), row)
+        group = _group(row)
+        if group is not None:
+            train_groups.setdefault(group, row)
+    for row in rows:
+        if row.split == "train":
+            continue
+        other = train_keys.get(sample_key(row.messages))
+        if other is not None:
+            auditor.add(
+                row.file,
+                row.line,
+                "leakage",
+                f"same user question and trained answer as {other.where}",
+            )
+        group = _group(row)
+        other = train_groups.get(group) if group is not None else None
+        if other is not None and group is not None:
+            auditor.add(
+                row.file,
+                row.line,
+                "leakage",
+                f"shares (repo, symbol) {group} with {other.where}",
+            )
+
+
+def _group(row: _Row) -> tuple[str, str] | None:
+    meta = row.meta or {}
+    repo, symbol = meta.get("repo"), meta.get("symbol")
+    if isinstance(repo, str) and isinstance(symbol, str) and symbol:
+        return (repo, symbol)
+    return None
+
+
+def _category(row: _Row, known: tuple[str, ...]) -> str:
+    category = (row.meta or {}).get("category")
+    if isinstance(category, str):
+        return category
+    tools = _tools(row, known)
+    return tools[0] if tools else "answer"
+
+
+def _tools(row: _Row, known: tuple[str, ...]) -> list[str]:
+    tools = (row.meta or {}).get("tools")
+    if isinstance(tools, list):
+        return [str(t) for t in cast(list[Any], tools)]
+    code = last_code(row.messages)
+    return tools_in_code(code, known) if code is not None else []
+
+
+def _balance(
+    rows: list[_Row],
+    auditor: _Auditor,
+    report: AuditReport,
+    known: tuple[str, ...],
+    threshold: float,
+    strict: bool,
+) -> None:
+    train = [r for r in rows if r.split == "train"]
+    if not train:
+        return
+    name = train[0].file
+    severity: Severity = "error" if strict else "warning"
+    categories = Counter(_category(r, known) for r in train)
+    report.categories = dict(categories.most_common())
+    total = sum(categories.values())
+    for category, n in sorted(categories.items()):
+        if len(categories) > 1 and n / total < threshold:
+            auditor.add(
+                name,
+                0,
+                "balance",
+                f"category {category!r} is {n / total:.1%} of train ({n}/{total}), "
+                f"under {threshold:.1%}",
+                severity,
+            )
+    tools: Counter[str] = Counter()
+    for row in train:
+        tools.update(_tools(row, known))
+    report.tools = dict(tools.most_common())
+    called = sum(tools.values())
+    for tool in known:
+        n = tools.get(tool, 0)
+        if called and n / called < threshold:
+            auditor.add(
+                name,
+                0,
+                "balance",
+                f"tool {tool!r} is {n / called:.1%} of tool calls in train ({n}/{called}), "
+                f"under {threshold:.1%}",
+                severity,
+            )
+
+
+def _shuffle(rows: list[_Row], auditor: _Auditor, known: tuple[str, ...]) -> None:
+    train = [r for r in rows if r.split == "train"]
+    labels = [_category(r, known) for r in train]
+    for start, length, label in max_run_flags(labels):
+        row = train[start]
+        auditor.add(
+            row.file,
+            row.line,
+            "shuffle",
+            f"{length} consecutive {label!r} samples (lines {row.line}-"
+            f"{train[start + length - 1].line}); a random order would almost never do this",
+        )
+
+
+def _lengths(rows: list[_Row], auditor: _Auditor, report: AuditReport, tokenizer: Any, limit: int):
+    from punie.training.dataset.tokens import count_tokens
+
+    longest = 0
+    for row in rows:
+        try:
+            n = count_tokens(tokenizer, row.sample)
+        except Exception as exc:
+            auditor.add(
+                row.file, row.line, "length", f"the chat template cannot render this sample: {exc}"
+            )
+            continue
+        longest = max(longest, n)
+        if n > limit:
+            auditor.add(
+                row.file, row.line, "length", f"{n} tokens, longer than max_seq_length {limit}"
+            )
+    report.tokens_max = longest
+
+
+def audit_dataset(
+    directory: Path,
+    *,
+    max_seq_length: int = 2048,
+    balance_threshold: float = 0.03,
+    strict_balance: bool = False,
+    tokenizer: Any = None,
+) -> AuditReport:
+    """Run every check on ``directory``. ``tokenizer`` (loaded by the caller) enables the length
+    check; without it that check is skipped."""
+    import time
+
+    from punie.tools.catalogue import tool_specs
+
+    started = time.perf_counter()
+    directory = Path(directory)
+    report = AuditReport(directory)
+    auditor = _Auditor(report)
+    known = tuple(s.name for s in tool_specs())
+    rows = _read(directory, report, auditor)
+    if rows:
+        _system(rows, auditor)
+        _formats(rows, auditor, report)
+        _tags(rows, auditor)
+        _duplicates_and_leaks(rows, auditor)
+        _shuffle(rows, auditor, known)
+        _balance(rows, auditor, report, known, balance_threshold, strict_balance)
+        if tokenizer is not None:
+            _lengths(rows, auditor, report, tokenizer, max_seq_length)
+    for check in CHECKS:
+        found = [p for p in report.problems if p.check == check]
+        if check == "length" and tokenizer is None:
+            report.checks[check] = "skipped"
+        elif any(p.severity == "error" for p in found):
+            report.checks[check] = "fail"
+        else:
+            report.checks[check] = "warn" if found else "pass"
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,236 @@
+"""Which traces become samples, and how a trace becomes one sample per assistant turn.
+
+Selection (one reason per excluded trace is counted in the card):
+
+* a harvested trace (it has a ledger row) is used when a row is ``verified=1``; a human label
+  ``bad`` overrides the ledger (it is then treated like a bad deployment trace);
+* a deployment trace (no ledger row) is used when labelled ``good``;
+* a trace labelled ``bad`` is used only with a ``correction``, and then gives exactly one sample:
+  the conversation before its final assistant message, followed by the correction as the
+  final assistant message. A correction that is a Python program calling ``final_answer`` becomes
+  an ``execute_code`` call (``assistant_code_message``, the run-time shape); any other text
+  becomes a plain-text answer, accepted only when the conversation already holds a tool output
+  (an answer with no evidence before it would teach guessing). When the turn ended on a tool
+  output (``max_steps``), the correction is appended after it. The corrected program is not
+  executed by the build; its tools are read statically;
+* the trace must carry the current run-time system prompt and tool list (so every sample renders
+  exactly as the agent would see it today).
+
+Each assistant turn of a used trace becomes its own sample (mlx-lm's ``--mask-prompt`` trains
+only the last message): the conversation up to and including that message. Steps whose reply
+could not be read (``malformed``) and every later step are not exported (their context holds the
+unreadable reply); steps whose program raised an error are not trained on, but stay in the
+context of later steps, as at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from punie.agent.messages import EXECUTE_CODE_TOOL, assistant_code_message
+from punie.training.dataset.formats import calls_final_answer, canonical, tools_in_code
+from punie.training.dataset.source import LedgerInfo, TraceRecord
+
+__all__ = ["Sample", "Selection", "select_samples"]
+
+
+@dataclass
+class Sample:
+    messages: list[dict[str, Any]]
+    trace_id: int
+    trace_uid: str
+    step: int | None  # None for a correction
+    repo: str
+    symbol: str | None
+    category: str
+    intent: str | None
+    source: str  # "harvest" or "deployment"
+    corrected: bool
+    tools: list[str]
+    tools_source: str  # "trace" (really called) or "static" (read from a correction)
+    prompt_sha256: str | None  # of the run-time prompt for this step, when it was rendered
+    model: str
+    teacher: str | None
+    tokens: int = 0
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """The split unit: samples sharing a (repo, symbol) stay in one split."""
+        if self.symbol:
+            return (self.repo, f"symbol:{self.symbol}")
+        question = next(m["content"] for m in self.messages if m["role"] == "user")
+        return (self.repo, f"question:{question}")
+
+    def record(self) -> dict[str, Any]:
+        return {"messages": self.messages, "tools": [EXECUTE_CODE_TOOL]}
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "trace_id": self.trace_id,
+            "trace_uid": self.trace_uid,
+            "step": self.step,
+            "repo": self.repo,
+            "symbol": self.symbol,
+            "category": self.category,
+            "intent": self.intent,
+            "source": self.source,
+            "corrected": self.corrected,
+            "tools": self.tools,
+            "tools_source": self.tools_source,
+            "prompt_sha256": self.prompt_sha256,
+            "model": self.model,
+            "teacher": self.teacher,
+            "tokens": self.tokens,
+        }
+
+
+@dataclass
+class Selection:
+    samples: list[Sample]
+    used: list[TraceRecord]
+    excluded: Counter[str]  # trace-level reasons
+    skipped_steps: Counter[str]  # step-level reasons inside used traces
+
+
+def repo_name(trace: TraceRecord) -> str:
+    ledger = _verified_row(trace) or (trace.ledger[0] if trace.ledger else None)
+    return ledger.repo if ledger is not None else Path(trace.repo_path).name
+
+
+def _verified_row(trace: TraceRecord) -> LedgerInfo | None:
+    return next((row for row in trace.ledger if row.verified), None)
+
+
+def _is_program(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return calls_final_answer(text)
+
+
+def _base(trace: TraceRecord) -> dict[str, Any]:
+    row = _verified_row(trace) or (trace.ledger[0] if trace.ledger else None)
+    return {
+        "trace_id": trace.id,
+        "trace_uid": trace.uid,
+        "repo": repo_name(trace),
+        "symbol": row.symbol if row is not None else None,
+        "category": row.category if row is not None else "deployment",
+        "intent": row.intent if row is not None else None,
+        "source": "harvest" if trace.ledger else "deployment",
+        "model": trace.model,
+        "teacher": row.teacher if row is not None else None,
+    }
+
+
+def _step_samples(trace: TraceRecord, skipped: Counter[str]) -> list[Sample]:
+    out: list[Sample] = []
+    messages = trace.messages
+    for position, step in enumerate(trace.steps):
+        if step.action == "malformed":
+            skipped["malformed reply"] += 1
+            skipped["after a malformed reply"] += len(trace.steps) - position - 1
+            break
+        if step.message_count >= len(messages):
+            skipped["no assistant message recorded"] += 1
+            continue
+        reply = messages[step.message_count]
+        if reply.get("role") != "assistant":
+            skipped["no assistant message recorded"] += 1
+            continue
+        if step.error_kind is not None:
+            skipped["program raised an error"] += 1
+            continue
+        out.append(
+            Sample(
+                messages=[dict(m) for m in messages[: step.message_count + 1]],
+                step=step.idx,
+                corrected=False,
+                tools=list(step.tools),
+                tools_source="trace",
+                prompt_sha256=step.prompt_sha256,
+                **_base(trace),
+            )
+        )
+    return out
+
+
+def _corrected_sample(
+    trace: TraceRecord, correction: str, known_tools: tuple[str, ...]
+) -> Sample | str:
+    """The corrected final sample, or why there is none."""
+    messages = trace.messages
+    last = trace.steps[-1] if trace.steps else None
+    if last is None:
+        return "bad, corrected, but no steps"
+    if any(s.action == "malformed" for s in trace.steps[:-1]):
+        return "bad, corrected, but a malformed reply precedes the answer"
+    ends_on_answer = (
+        messages[-1].get("role") == "assistant" and last.message_count == len(messages) - 1
+    )
+    prefix = messages[:-1] if ends_on_answer else list(messages)
+    prompt_sha = last.prompt_sha256 if ends_on_answer else None
+    text = correction.strip()
+    if _is_program(text):
+        reply: dict[str, Any] = dict(assistant_code_message(text))
+        tools = tools_in_code(text, known_tools)
+    else:
+        if not any(m.get("role") == "tool" for m in prefix):
+            return "bad, prose correction without any tool output before it"
+        reply = {"role": "assistant", "content": text}
+        tools = []
+    return Sample(
+        messages=[dict(m) for m in prefix] + [reply],
+        step=None,
+        corrected=True,
+        tools=tools,
+        tools_source="static",
+        prompt_sha256=prompt_sha,
+        **_base(trace),
+    )
+
+
+def select_samples(
+    traces: list[TraceRecord], system: str, known_tools: tuple[str, ...]
+) -> Selection:
+    """Apply the selection rules (module docstring) to ``traces``."""
+    expected_tools = canonical([EXECUTE_CODE_TOOL])
+    selection = Selection([], [], Counter(), Counter())
+    for trace in traces:
+        first = trace.messages[0] if trace.messages else {}
+        if first.get("role") != "system" or first.get("content") != system:
+            selection.excluded["system prompt differs from the current run-time prompt"] += 1
+            continue
+        if canonical(trace.tools) != expected_tools:
+            selection.excluded["tool list differs from [execute_code]"] += 1
+            continue
+        if trace.label == "bad":
+            if not (trace.correction or "").strip():
+                selection.excluded["labelled bad without a correction"] += 1
+                continue
+            made = _corrected_sample(trace, trace.correction or "", known_tools)
+            if isinstance(made, str):
+                selection.excluded[made] += 1
+                continue
+            selection.samples.append(made)
+            selection.used.append(trace)
+            continue
+        if trace.ledger:
+            if _verified_row(trace) is None:
+                selection.excluded["harvested, not verified"] += 1
+                continue
+        elif trace.label != "good":
+            selection.excluded["deployment trace not labelled good"] += 1
+            continue
+        samples = _step_samples(trace, selection.skipped_steps)
+        if not samples:
+            selection.excluded["no exportable assistant turn"] += 1
+            continue
+        selection.samples.extend(samples)
+        selection.used.append(trace)
+    return selection

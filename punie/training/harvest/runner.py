@@ -1,0 +1,201 @@
+"""``punie harvest``: questions grounded in real code, answered by a teacher in the real executor,
+kept only when verified. Parallel across repos (one warm language server each), resumable.
+
+Each query's trace and its verdict are written in one transaction, keyed by the query's stable
+uid: a killed harvest loses at most the query in flight, and a resumed one skips what is done.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import anyio
+
+from punie.agent.backends.base import Backend
+from punie.agent.executor import Executor
+from punie.agent.loop import run_turn
+from punie.agent.messages import EXECUTE_CODE_TOOL
+from punie.agent.traces import TraceStore, TurnMeta
+from punie.sandboxes import materialize
+from punie.tools._context import ToolContext
+from punie.training.harvest.ledger import LedgerRow, done_uids, ensure_ledger, insert_row
+from punie.training.harvest.verify import verify_turn
+from punie.training.queries import Query, SynthesizerTeacher, build_inventory, generate_queries
+
+__all__ = ["HarvestConfig", "HarvestReport", "RepoReport", "TeacherFactory", "harvest"]
+
+Phrasings = Literal["train", "holdout", "all"]
+
+
+@dataclass(frozen=True)
+class HarvestConfig:
+    repos: tuple[str, ...]
+    out: Path
+    seed: int = 0
+    per_intent: int = 4
+    phrasings: Phrasings = "train"
+    max_steps: int = 3
+    limit: int | None = None
+    """At most this many new queries per repo (``None``: all)."""
+
+
+@dataclass
+class RepoReport:
+    repo: str
+    planned: int = 0
+    skipped: int = 0
+    kept: int = 0
+    rejected: Counter[str] = field(default_factory=Counter[str])
+    seconds: dict[str, float] = field(default_factory=dict[str, float])
+
+
+@dataclass(frozen=True)
+class HarvestReport:
+    repos: tuple[RepoReport, ...]
+    wall_s: float
+
+    @property
+    def kept(self) -> int:
+        return sum(r.kept for r in self.repos)
+
+    @property
+    def rejected(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for r in self.repos:
+            total.update(r.rejected)
+        return total
+
+    @property
+    def traces_per_minute(self) -> float:
+        return 60.0 * self.kept / self.wall_s if self.wall_s > 0 else 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kept": self.kept,
+            "rejected": dict(self.rejected),
+            "wall_s": round(self.wall_s, 2),
+            "traces_per_minute": round(self.traces_per_minute, 1),
+            "repos": [
+                {
+                    "repo": r.repo,
+                    "planned": r.planned,
+                    "skipped_done": r.skipped,
+                    "kept": r.kept,
+                    "rejected": dict(r.rejected),
+                    "seconds": {k: round(v, 2) for k, v in r.seconds.items()},
+                }
+                for r in self.repos
+            ],
+        }
+
+
+ProgressHook = Callable[[str, int, int], None]
+"""``(repo, done, total)`` after each query."""
+
+TeacherFactory = Callable[[Sequence[Query]], Backend]
+
+
+def _repo_name(spec: str) -> str:
+    return Path(spec).name if ("/" in spec or Path(spec).is_dir()) else spec
+
+
+async def _harvest_repo(
+    spec: str,
+    config: HarvestConfig,
+    store: TraceStore,
+    done: set[str],
+    teacher_factory: TeacherFactory,
+    report: RepoReport,
+    progress: ProgressHook | None,
+) -> None:
+    clock = time.perf_counter()
+    copy = materialize(spec)
+    name = _repo_name(spec)
+    async with ToolContext.at(copy) as ctx, Executor(ctx) as executor:
+        await ctx.lsp()
+        report.seconds["start"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        inventory = await build_inventory(ctx, name)
+        queries = generate_queries(
+            inventory, seed=config.seed, per_intent=config.per_intent, phrasings=config.phrasings
+        )
+        report.seconds["inventory"] = time.perf_counter() - clock
+        todo = [q for q in queries if q.uid not in done]
+        report.skipped = len(queries) - len(todo)
+        if config.limit is not None:
+            todo = todo[: config.limit]
+        report.planned = len(todo)
+        teacher = teacher_factory(todo)
+        meta = TurnMeta.collect(copy, teacher.identity)
+        tools = [EXECUTE_CODE_TOOL]
+        turn_s = store_s = 0.0
+        for index, query in enumerate(todo):
+            started = time.perf_counter()
+            turn = await run_turn(query.question, teacher, executor, max_steps=config.max_steps)
+            ok, reason = verify_turn(query, turn)
+            turn_s += time.perf_counter() - started
+            started = time.perf_counter()
+
+            def ledger(
+                conn: sqlite3.Connection,
+                turn_id: int,
+                query: Query = query,
+                ok: bool = ok,
+                reason: str = reason,
+            ) -> None:
+                insert_row(
+                    conn,
+                    LedgerRow(
+                        query_uid=query.uid,
+                        turn_id=turn_id,
+                        repo=name,
+                        category=query.category,
+                        intent=query.intent,
+                        symbol=query.symbol,
+                        question=query.question,
+                        expected_tools=",".join(query.expected_tools),
+                        truth=query.truth.value,
+                        verified=ok,
+                        reason=reason,
+                        teacher=teacher.identity,
+                    ),
+                )
+
+            store.record_turn(turn, meta, tools, also=ledger)
+            store_s += time.perf_counter() - started
+            if ok:
+                report.kept += 1
+            else:
+                report.rejected[reason] += 1
+            if progress is not None:
+                progress(name, index + 1, len(todo))
+            await anyio.sleep(0)  # let the other repos' harvests run
+        report.seconds["turns"] = turn_s
+        report.seconds["store"] = store_s
+
+
+async def harvest(
+    config: HarvestConfig,
+    *,
+    teacher_factory: TeacherFactory | None = None,
+    progress: ProgressHook | None = None,
+) -> HarvestReport:
+    """Harvest every repo concurrently into ``config.out``."""
+    factory: TeacherFactory = teacher_factory or SynthesizerTeacher
+    started = time.perf_counter()
+    with TraceStore(config.out) as store:
+        ensure_ledger(store.connection)
+        done = done_uids(store.connection)
+        reports = [RepoReport(_repo_name(spec)) for spec in config.repos]
+        async with anyio.create_task_group() as group:
+            for spec, report in zip(config.repos, reports, strict=True):
+                group.start_soon(
+                    _harvest_repo, spec, config, store, done, factory, report, progress
+                )
+    return HarvestReport(tuple(reports), time.perf_counter() - started)

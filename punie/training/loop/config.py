@@ -1,0 +1,30 @@
+"""The one config of ``punie loop``: which repos, how much data, how long to train."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["LoopConfig"]
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    workdir: Path = Path("runs") / "loop"
+    train_repos: tuple[str, ...] = ("shop", "textkit")
+    """Bundled sandboxes harvested for training."""
+    holdout_repos: tuple[str, ...] = ("taskcli", "six==1.17.0", "idna==3.10")
+    """Validated on, never trained on: one bundled sandbox and real PyPI projects."""
+    per_intent: int = 6
+    suite_per_intent: int = 2
+    seed: int = 0
+    method: str = "full"
+    iters: int = 600
+    batch_size: int = 4
+    learning_rate: float | None = None
+    max_steps: int = 2
+    validate_limit: int | None = None
+    base_model: Path | None = None
+    """Default: the embedded tiny model, built on first use."""
+    extra_holdout_ok: bool = True
+    """Skip a holdout repo that cannot be fetched (no network) instead of failing."""

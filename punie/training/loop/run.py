@@ -1,0 +1,257 @@
+"""``punie loop``: harvest -> build -> audit -> train -> fuse/quantize -> validate before and
+after -> report, on the bundled sandboxes with the embedded default model.
+
+Every stage writes into ``workdir`` and is resumable: the harvest skips what it did, the suite is
+built once (its ground truth frozen), and a stage whose output exists is reused when asked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from punie.errors import PunieError
+from punie.training.loop.config import LoopConfig
+from punie.training.loop.report import before_after_rows, table_text, write_report
+
+__all__ = ["LoopResult", "run_loop", "validate_model"]
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class LoopResult:
+    workdir: Path
+    report: Path
+    before: dict[str, Any]
+    after: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict[str, float])
+
+    def table(self) -> str:
+        return table_text(before_after_rows(self.before, self.after))
+
+
+def _suite(config: LoopConfig, say: Say) -> Path:
+    from punie.training.validate import build_suite, save_suite
+
+    path = config.workdir / "suite.json"
+    if path.exists():
+        say(f"suite: reusing {path}")
+        return path
+    sources: list[str] = []
+    for spec in config.holdout_repos:
+        if "==" in spec:
+            from punie.sandboxes import fetch
+
+            try:
+                fetch(spec)
+            except PunieError as exc:
+                if not config.extra_holdout_ok:
+                    raise
+                say(f"suite: skipping {spec}: {exc}")
+                continue
+            sources.append(spec.split("==")[0] + "-" + spec.split("==")[1])
+        else:
+            sources.append(spec)
+    queries, repos = anyio.run(
+        lambda: build_suite(sources, per_intent=config.suite_per_intent, seed=config.seed + 1)
+    )
+    save_suite(path, queries, repos)
+    say(f"suite: {len(queries)} held-out cases on {', '.join(repos)}")
+    return path
+
+
+def validate_model(
+    model: Path, suite: Path, out: Path, config: LoopConfig, say: Say
+) -> dict[str, Any]:
+    from punie.agent.backends import load_backend
+    from punie.training.validate import (
+        ValidationReport,
+        find_overlap,
+        load_suite,
+        run_suite,
+        suite_sha256,
+        training_dataset,
+    )
+
+    queries, repos = load_suite(suite)
+    if config.validate_limit is not None:
+        queries = queries[: config.validate_limit]
+    dataset = training_dataset(model)
+    warning = None
+    if dataset is not None:
+        overlap = find_overlap(queries, dataset)
+        if overlap:
+            raise PunieError(f"suite {suite} overlaps the training data of {model}: {overlap[0]}")
+    backend = load_backend(str(model), max_tokens=256)
+    done = [0, 0]
+
+    def progress(case: Any) -> None:
+        done[0] += 1
+        done[1] += int(bool(case.answer_ok))
+        if done[0] % 10 == 0 or done[0] == len(queries):
+            say(f"validate {model.name}: {done[0]}/{len(queries)} cases, {done[1]} correct")
+
+    cases = anyio.run(
+        lambda: run_suite(backend, queries, repos, max_steps=config.max_steps, progress=progress)
+    )
+    report = ValidationReport(
+        model=backend.identity,
+        suite=str(suite),
+        suite_sha256=suite_sha256(suite),
+        cases=tuple(cases),
+        overlap_warning=warning,
+    )
+    report.save(out)
+    return report.to_json()
+
+
+def run_loop(config: LoopConfig, say: Say) -> LoopResult:
+    from punie.training.dataset.audit import audit_dataset
+    from punie.training.dataset.build import build_dataset
+    from punie.training.harvest.runner import HarvestConfig, harvest
+    from punie.training.model.build import ensure_default_model
+    from punie.training.train.config import TrainConfig
+    from punie.training.train.run import train_model
+
+    workdir = config.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    seconds: dict[str, float] = {}
+    sections: dict[str, str] = {}
+
+    def stage(name: str) -> Callable[[], None]:
+        started = time.perf_counter()
+        say(f"== {name}")
+
+        def done() -> None:
+            seconds[name] = time.perf_counter() - started
+            say(f"   {name}: {seconds[name]:.1f} s")
+
+        return done
+
+    end = stage("base model")
+    base = config.base_model or ensure_default_model()
+    end()
+
+    end = stage("harvest")
+    traces = workdir / "traces.db"
+    harvested = anyio.run(
+        lambda: harvest(
+            HarvestConfig(
+                repos=config.train_repos, out=traces, seed=config.seed, per_intent=config.per_intent
+            )
+        )
+    )
+    end()
+    rejected = ", ".join(f"{k}: {v}" for k, v in harvested.rejected.most_common()) or "none"
+    sections["Harvest"] = (
+        f"{harvested.kept} verified traces this run ({harvested.traces_per_minute:.0f}/min) "
+        f"from {', '.join(config.train_repos)}; rejected: {rejected}."
+    )
+
+    end = stage("dataset build")
+    data = workdir / "data"
+    built = build_dataset(traces, data, seed=config.seed, tokenizer_dir=base)
+    end()
+    sections["Dataset"] = f"{built.samples} samples in {data} (card: {data / 'DATASET.md'})."
+
+    end = stage("dataset audit")
+    audit = audit_dataset(data)
+    end()
+    if audit.errors:
+        first = "; ".join(str(p) for p in audit.errors[:5])
+        raise PunieError(f"dataset {data} fails the audit: {first}")
+    sections["Audit"] = f"passed ({len(audit.problems)} warnings)."
+
+    end = stage("suite")
+    suite = _suite(config, say)
+    end()
+
+    end = stage("validate before")
+    before = validate_model(base, suite, workdir / "before.json", config, say)
+    end()
+
+    end = stage("train")
+    train_config = TrainConfig(
+        method=config.method,  # pyright: ignore[reportArgumentType]
+        iters=config.iters,
+        seed=config.seed,
+        batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        steps_per_eval=max(50, config.iters // 6),
+    )
+    trained = train_model(data, base, workdir / "train", train_config, quiet=True, log=say)
+    end()
+    sections["Training"] = (
+        f"{config.method}, {config.iters} iterations, loss {trained.first_train_loss:.3f} -> "
+        f"{trained.final_train_loss:.3f}, best validation loss {trained.best_val_loss:.3f} at "
+        f"iteration {trained.best_iteration}; quantized model: {trained.quantized_model_path}. "
+        "Validated on the float model (quantized inference is slower on this CPU)."
+    )
+
+    end = stage("validate after")
+    after = validate_model(trained.float_model_path, suite, workdir / "after.json", config, say)
+    end()
+
+    sections["Time"] = "\n".join(f"- {k}: {v:.1f} s" for k, v in seconds.items())
+    report = write_report(workdir, before, after, sections)
+    (workdir / "loop.json").write_text(
+        json.dumps({"seconds": seconds, "before": before["overall"], "after": after["overall"]})
+        + "\n"
+    )
+    return LoopResult(workdir, report, before, after, seconds)
+
+
+def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopResult:
+    """Retrain the last loop's model on deployment traces (labelled REPL sessions) with LoRA."""
+    from punie.training.dataset.audit import audit_dataset
+    from punie.training.dataset.build import build_dataset
+    from punie.training.train.config import TrainConfig
+    from punie.training.train.run import train_model
+
+    workdir = config.workdir
+    card_path = workdir / "train" / "model_card.json"
+    after_path = workdir / "after.json"
+    if not card_path.is_file() or not after_path.is_file():
+        raise PunieError(f"no finished loop in {workdir}: run `punie loop` first")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    last_model = Path(str(card["outputs"]["float"]["path"]))
+    before = json.loads(after_path.read_text(encoding="utf-8"))
+    round_dir = workdir / "from-traces"
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    data = round_dir / "data"
+    built = build_dataset(traces, data, seed=config.seed, tokenizer_dir=last_model)
+    if built.samples == 0:
+        raise PunieError(f"{traces} has no usable traces (label turns with /good or /bad + fix)")
+    audit = audit_dataset(data)
+    if audit.errors:
+        raise PunieError(f"dataset {data} fails the audit: {audit.errors[0]}")
+    seconds["build"] = time.perf_counter() - started
+    started = time.perf_counter()
+    trained = train_model(
+        data,
+        last_model,
+        round_dir / "train",
+        TrainConfig(method="lora", iters=max(20, config.iters // 5), seed=config.seed),
+        quiet=True,
+        log=say,
+    )
+    seconds["train"] = time.perf_counter() - started
+    started = time.perf_counter()
+    after = validate_model(
+        trained.float_model_path, Path(before["suite"]), round_dir / "after.json", config, say
+    )
+    seconds["validate"] = time.perf_counter() - started
+    sections = {
+        "Deployment traces": f"{built.samples} samples from {traces}",
+        "Time": "\n".join(f"- {k}: {v:.1f} s" for k, v in seconds.items()),
+    }
+    report = write_report(round_dir, before, after, sections)
+    return LoopResult(round_dir, report, before, after, seconds)

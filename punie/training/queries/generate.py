@@ -1,0 +1,104 @@
+"""``generate_queries``: questions from an inventory, with stable uids."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Literal
+
+from punie.training.queries.intents import DIRECT, INTENTS, Candidate, IntentSpec
+from punie.training.queries.model import Inventory, Query, Truth
+
+__all__ = ["PhrasingSet", "generate_queries", "query_uid"]
+
+PhrasingSet = Literal["train", "holdout", "all"]
+
+
+def query_uid(repo: str, intent: str, target: str, phrasing: int) -> str:
+    key = "\x1f".join([repo, intent, target, str(phrasing)])
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _allowed(count: int, holdout: int, phrasings: PhrasingSet) -> list[int]:
+    cut = count - holdout
+    if phrasings == "train":
+        return list(range(cut))
+    if phrasings == "holdout":
+        return list(range(cut, count))
+    return list(range(count))
+
+
+def _pick(
+    rng: random.Random, candidates: list[Candidate], allowed: list[int], per_intent: int
+) -> list[tuple[Candidate, int]]:
+    if not candidates or not allowed:
+        return []
+    chosen = rng.sample(candidates, min(per_intent, len(candidates)))
+    picks: list[tuple[Candidate, int]] = []
+    used: set[tuple[str, int]] = set()
+    round_ = 0
+    while len(picks) < per_intent and round_ < len(allowed):
+        for cand in chosen:
+            if len(picks) == per_intent:
+                break
+            free = [p for p in allowed if (cand.target, p) not in used]
+            if not free:
+                continue
+            phrasing = rng.choice(free)
+            used.add((cand.target, phrasing))
+            picks.append((cand, phrasing))
+        round_ += 1
+    return picks
+
+
+def _query(inv: Inventory, spec: IntentSpec, cand: Candidate, phrasing: int) -> Query:
+    return Query(
+        uid=query_uid(inv.name, spec.intent, cand.target, phrasing),
+        repo=inv.name,
+        category=spec.category,
+        intent=spec.intent,
+        question=spec.templates[phrasing].format(**cand.fill),
+        symbol=cand.symbol,
+        expected_tools=spec.tools,
+        expected_fields=spec.fields,
+        truth=cand.truth,
+        phrasing=phrasing,
+        holdout_phrasing=spec.is_holdout(phrasing),
+    )
+
+
+def generate_queries(
+    inventory: Inventory,
+    *,
+    seed: int = 0,
+    per_intent: int = 4,
+    phrasings: PhrasingSet = "train",
+) -> list[Query]:
+    """Up to ``per_intent`` questions per intent (distinct targets first, then other phrasings
+    of the same targets), with phrasings drawn from the ``phrasings`` set."""
+    out: list[Query] = []
+    for spec in INTENTS:
+        rng = random.Random(f"{seed}:{inventory.name}:{spec.intent}")
+        allowed = _allowed(len(spec.templates), spec.holdout, phrasings)
+        for cand, phrasing in _pick(rng, spec.candidates(inventory), allowed, per_intent):
+            out.append(_query(inventory, spec, cand, phrasing))
+    for item in DIRECT:
+        rng = random.Random(f"{seed}:{inventory.name}:{item.intent}")
+        allowed = _allowed(len(item.templates), 1, phrasings)
+        for phrasing in sorted(rng.sample(allowed, min(per_intent, len(allowed)))):
+            out.append(
+                Query(
+                    uid=query_uid(inventory.name, item.intent, "-", phrasing),
+                    repo=inventory.name,
+                    category="direct",
+                    intent=item.intent,
+                    question=item.templates[phrasing],
+                    symbol=None,
+                    expected_tools=(),
+                    expected_fields=(),
+                    truth=Truth("text", item.keywords[0], item.keywords[1:]),
+                    phrasing=phrasing,
+                    holdout_phrasing=phrasing >= len(item.templates) - 1,
+                )
+            )
+    return out
