@@ -18,7 +18,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         description="The closed loop on the bundled sandboxes with the embedded tiny model.",
     )
     parser.add_argument("--workdir", type=Path, default=Path("runs") / "loop")
-    parser.add_argument("--iters", type=int, default=600, help="training iterations (600)")
+    parser.add_argument("--iters", type=int, default=None, help="training iterations (120)")
+    parser.add_argument(
+        "--no-constrained",
+        action="store_true",
+        help="skip the extra validation with symbol-constrained decoding",
+    )
     parser.add_argument("--per-intent", type=int, default=6, help="harvest targets per intent")
     parser.add_argument("--validate-limit", type=int, default=None, help="cases at most")
     parser.add_argument(
@@ -39,12 +44,14 @@ def _run(args: argparse.Namespace) -> int:
     from punie.training.loop.config import LoopConfig
     from punie.training.loop.run import run_from_traces, run_loop
 
+    defaults = LoopConfig()
     config = LoopConfig(
         workdir=Path(args.workdir),
-        iters=int(args.iters),
+        iters=defaults.iters if args.iters is None else int(args.iters),
         per_intent=int(args.per_intent),
         validate_limit=args.validate_limit,
         seed=int(args.seed),
+        constrained=not args.no_constrained,
     )
 
     def say(message: str) -> None:

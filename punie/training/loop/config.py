@@ -16,14 +16,18 @@ class LoopConfig:
     holdout_repos: tuple[str, ...] = ("taskcli", "six==1.17.0", "idna==3.10")
     """Validated on, never trained on: one bundled sandbox and real PyPI projects."""
     per_intent: int = 6
-    suite_per_intent: int = 2
+    suite_per_intent: int = 1
     seed: int = 0
     method: str = "full"
-    iters: int = 600
+    iters: int = 120
     batch_size: int = 4
     learning_rate: float | None = None
-    max_steps: int = 2
+    max_steps: int = 1
+    """Model replies per validation case (every teacher program answers in one)."""
+    max_tokens: int = 160
     validate_limit: int | None = None
+    constrained: bool = True
+    """Also validate the trained model with symbol-constrained decoding (trained without it)."""
     base_model: Path | None = None
     """Default: the embedded tiny model, built on first use."""
     extra_holdout_ok: bool = True

@@ -68,7 +68,7 @@ def _suite(config: LoopConfig, say: Say) -> Path:
 
 
 def validate_model(
-    model: Path, suite: Path, out: Path, config: LoopConfig, say: Say
+    model: Path, suite: Path, out: Path, config: LoopConfig, say: Say, constrain: bool = False
 ) -> dict[str, Any]:
     from punie.agent.backends import load_backend
     from punie.training.validate import (
@@ -89,7 +89,7 @@ def validate_model(
         overlap = find_overlap(queries, dataset)
         if overlap:
             raise PunieError(f"suite {suite} overlaps the training data of {model}: {overlap[0]}")
-    backend = load_backend(str(model), max_tokens=256)
+    backend = load_backend(str(model), max_tokens=config.max_tokens)
     done = [0, 0]
 
     def progress(case: Any) -> None:
@@ -99,7 +99,14 @@ def validate_model(
             say(f"validate {model.name}: {done[0]}/{len(queries)} cases, {done[1]} correct")
 
     cases = anyio.run(
-        lambda: run_suite(backend, queries, repos, max_steps=config.max_steps, progress=progress)
+        lambda: run_suite(
+            backend,
+            queries,
+            repos,
+            max_steps=config.max_steps,
+            constrain=constrain,
+            progress=progress,
+        )
     )
     report = ValidationReport(
         model=backend.identity,
@@ -110,6 +117,18 @@ def validate_model(
     )
     report.save(out)
     return report.to_json()
+
+
+def _constrained_text(plain: dict[str, Any], constrained: dict[str, Any]) -> str:
+    """The same trained model with and without the constraint (it was trained without it)."""
+    lines = ["| category | correct, free | correct, constrained |", "|---|---|---|"]
+    for name in sorted(plain["by_category"]):
+        a = plain["by_category"][name].get("answer_ok", 0.0)
+        b = constrained["by_category"].get(name, {}).get("answer_ok", 0.0)
+        lines.append(f"| {name} | {100 * a:.0f}% | {100 * b:.0f}% |")
+    a, b = plain["overall"]["answer_ok"], constrained["overall"]["answer_ok"]
+    lines.append(f"| overall | {100 * a:.0f}% | {100 * b:.0f}% |")
+    return "\n".join(lines)
 
 
 def run_loop(config: LoopConfig, say: Say) -> LoopResult:
@@ -198,6 +217,18 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     end = stage("validate after")
     after = validate_model(trained.float_model_path, suite, workdir / "after.json", config, say)
     end()
+    if config.constrained:
+        end = stage("validate after, symbol-constrained")
+        constrained = validate_model(
+            trained.float_model_path,
+            suite,
+            workdir / "after-constrained.json",
+            config,
+            say,
+            constrain=True,
+        )
+        end()
+        sections["Symbol-constrained decoding"] = _constrained_text(after, constrained)
 
     sections["Time"] = "\n".join(f"- {k}: {v:.1f} s" for k, v in seconds.items())
     report = write_report(workdir, before, after, sections)
