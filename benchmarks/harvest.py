@@ -12,15 +12,9 @@ import tempfile
 from pathlib import Path
 
 import anyio
+from _table import table
 
 from punie.training.harvest.runner import HarvestConfig, harvest
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from _table import table
 from lsprotocol import types as lsp
 
 from punie.tools import navigation as nav
@@ -147,13 +148,6 @@ def served_vs_cold(repo: Path, symbol: str) -> list[tuple[str, str]]:
     finally:
         server.terminate()
         server.wait(10)
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def main() -> None:

@@ -35,9 +35,9 @@ def shop_copy(tmp_path: Path) -> Path:
     return copy_sandbox("shop", tmp_path)
 
 
-def group_processes(pgid: int) -> list[int]:
-    """Live (non-zombie) processes in process group ``pgid``, read from /proc."""
-    pids: list[int] = []
+def live_processes() -> list[tuple[int, int, int]]:
+    """``(pid, parent pid, process group)`` of every live (non-zombie) process, from /proc."""
+    found: list[tuple[int, int, int]] = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -46,10 +46,14 @@ def group_processes(pgid: int) -> list[int]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == pgid and state != "Z":
-            pids.append(int(entry))
-    return pids
+        if fields[0] != "Z":
+            found.append((int(entry), int(fields[1]), int(fields[2])))
+    return found
+
+
+def group_processes(pgid: int) -> list[int]:
+    """Live processes in process group ``pgid``."""
+    return [pid for pid, _, group in live_processes() if group == pgid]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ so that Ctrl-C has something to cancel), and ``python -m punie repl`` with the e
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -26,7 +25,7 @@ import pytest
 from punie.agent.messages import Message, assistant_code_message, tool_message
 from punie.repl.conversation import Conversation, token_counter, turn_messages
 from punie.training.model.build import ensure_default_model
-from tests.conftest import REPO, copy_sandbox
+from tests.conftest import REPO, copy_sandbox, live_processes
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -80,19 +79,8 @@ def _quote(part: str) -> str:
 
 
 def _children(pid: int) -> dict[int, int]:
-    """Live (non-zombie) processes as ``{pid: parent pid}``, read from /proc."""
-    found: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z":
-            found[int(entry)] = int(fields[1])
-    return found
+    """Live (non-zombie) processes as ``{pid: parent pid}``."""
+    return {child: parent for child, parent, _ in live_processes()}
 
 
 def descendants(pid: int) -> set[int]:
