@@ -37,6 +37,7 @@ from punie.training.train.export import (
     save_model_dir,
     write_model_card,
 )
+from punie.training.train.loss import masked_loss
 from punie.training.train.memory import check_memory, estimate_memory
 from punie.training.train.openblas import blas_status
 
@@ -338,6 +339,7 @@ def train_model(
             train_dataset=train_set.mlx_dataset,
             val_dataset=valid_set.mlx_dataset,
             args=args,
+            loss=masked_loss,
             training_callback=recorder,
         )
         final_val = float(
@@ -347,6 +349,7 @@ def train_model(
                 batch_size=batch_size,
                 num_batches=config.val_batches,
                 max_seq_length=config.max_seq_length,
+                loss=masked_loss,
             )
         )
     recorder.record_val(config.iters, final_val, name="final_weights.safetensors")
@@ -380,6 +383,7 @@ def train_model(
                 batch_size=batch_size,
                 num_batches=-1,
                 max_seq_length=config.max_seq_length,
+                loss=masked_loss,
             )
         )
 
