@@ -44,18 +44,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
 
 
 def _run(args: argparse.Namespace) -> int:
-    from punie.agent.backends import load_backend
     from punie.training.validate import (
-        ValidationReport,
+        CaseResult,
         build_suite,
         compare,
-        find_overlap,
         load_report,
         load_suite,
-        run_suite,
         save_suite,
-        suite_sha256,
-        training_dataset,
+        validate_model,
     )
 
     suite = Path(args.suite)
@@ -66,62 +62,42 @@ def _run(args: argparse.Namespace) -> int:
             lambda: build_suite(list(args.repo), per_intent=int(args.per_intent))
         )
         save_suite(suite, queries, repos)
-    queries, repos = load_suite(suite)
-    for source in args.repo:
-        repos[Path(source).name if Path(source).is_dir() else source] = source
-    if args.limit is not None:
-        queries = queries[: int(args.limit)]
+    sources = {Path(r).name if Path(r).is_dir() else r: r for r in args.repo}
     model = args.model
     if model is None:
         from punie.training.model.build import ensure_default_model
 
         model = str(ensure_default_model())
-    warning: str | None = None
     if not str(model).startswith("openai:"):
         from punie.training.train.openblas import ensure_openblas
 
-        ensure_openblas()
-        dataset = training_dataset(Path(model))
-        if dataset is not None:
-            overlap = find_overlap(queries, dataset)
-            if overlap:
-                message = (
-                    f"suite {suite} overlaps the training data of {model} ({dataset}) in "
-                    f"{len(overlap)} case(s); first: {overlap[0]}"
-                )
-                if not args.allow_overlap:
-                    raise PunieError(message + " (use --allow-overlap to run it anyway)")
-                warning = message
-    backend = load_backend(str(model))
-    console = Console(stderr=True)
+        ensure_openblas()  # may restart this command with OpenBLAS preloaded
+    total = len(load_suite(suite)[0]) if args.limit is None else int(args.limit)
     with Progress(
         TextColumn("validate"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=bool(args.json),
     ) as bar:
-        task = bar.add_task("", total=len(queries))
+        task = bar.add_task("", total=total)
         correct = [0]
 
-        def progress(case: object) -> None:
-            correct[0] += int(bool(getattr(case, "answer_ok", False)))
+        def progress(case: CaseResult) -> None:
+            correct[0] += int(case.answer_ok)
             bar.update(task, advance=1, description=f"{correct[0]} correct")
 
-        cases = anyio.run(
-            lambda: run_suite(
-                backend, queries, repos, max_steps=int(args.max_steps), progress=progress
-            )
+        report = validate_model(
+            str(model),
+            suite,
+            repos=sources,
+            limit=args.limit,
+            max_steps=int(args.max_steps),
+            allow_overlap=bool(args.allow_overlap),
+            progress=progress,
         )
-    report = ValidationReport(
-        model=backend.identity,
-        suite=str(suite),
-        suite_sha256=suite_sha256(suite),
-        cases=tuple(cases),
-        overlap_warning=warning,
-    )
     if args.out is not None:
         report.save(Path(args.out))
     comparison = compare(report, load_report(Path(args.compare))) if args.compare else None

@@ -70,51 +70,29 @@ def _suite(config: LoopConfig, say: Say) -> Path:
 def validate_model(
     model: Path, suite: Path, out: Path, config: LoopConfig, say: Say, constrain: bool = False
 ) -> dict[str, Any]:
-    from punie.agent.backends import load_backend
-    from punie.training.validate import (
-        ValidationReport,
-        find_overlap,
-        load_suite,
-        run_suite,
-        suite_sha256,
-        training_dataset,
-    )
+    """One validation run of the loop, saved to ``out``; returns the report's JSON."""
+    from punie.training.validate import CaseResult
+    from punie.training.validate import validate_model as run_validation
 
-    queries, repos = load_suite(suite)
-    if config.validate_limit is not None:
-        queries = queries[: config.validate_limit]
-    dataset = training_dataset(model)
-    warning = None
-    if dataset is not None:
-        overlap = find_overlap(queries, dataset)
-        if overlap:
-            raise PunieError(f"suite {suite} overlaps the training data of {model}: {overlap[0]}")
-    backend = load_backend(str(model), max_tokens=config.max_tokens)
     done = [0, 0]
+    total = config.validate_limit
 
-    def progress(case: Any) -> None:
+    def progress(case: CaseResult) -> None:
         done[0] += 1
-        done[1] += int(bool(case.answer_ok))
-        if done[0] % 10 == 0 or done[0] == len(queries):
-            say(f"validate {model.name}: {done[0]}/{len(queries)} cases, {done[1]} correct")
+        done[1] += int(case.answer_ok)
+        if done[0] % 10 == 0:
+            say(f"validate {model.name}: {done[0]} cases, {done[1]} correct")
 
-    cases = anyio.run(
-        lambda: run_suite(
-            backend,
-            queries,
-            repos,
-            max_steps=config.max_steps,
-            constrain=constrain,
-            progress=progress,
-        )
+    report = run_validation(
+        str(model),
+        suite,
+        limit=total,
+        max_steps=config.max_steps,
+        max_tokens=config.max_tokens,
+        constrain=constrain,
+        progress=progress,
     )
-    report = ValidationReport(
-        model=backend.identity,
-        suite=str(suite),
-        suite_sha256=suite_sha256(suite),
-        cases=tuple(cases),
-        overlap_warning=warning,
-    )
+    say(f"validate {model.name}: {len(report.cases)} cases, {done[1]} correct")
     report.save(out)
     return report.to_json()
 

@@ -3,7 +3,7 @@ answers are checked against ground truth computed when the suite was built."""
 
 from punie.training.validate.overlap import find_overlap, training_dataset
 from punie.training.validate.report import ValidationReport, compare, load_report
-from punie.training.validate.run import run_suite
+from punie.training.validate.run import run_suite, validate_model
 from punie.training.validate.score import CaseResult, score_case
 from punie.training.validate.suite import build_suite, load_suite, save_suite, suite_sha256
 
@@ -20,4 +20,5 @@ __all__ = [
     "score_case",
     "suite_sha256",
     "training_dataset",
+    "validate_model",
 ]

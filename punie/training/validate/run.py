@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import anyio
 
 from punie.agent.backends.base import Backend
 from punie.agent.executor import Executor
 from punie.agent.loop import run_turn
+from punie.errors import PunieError
 from punie.sandboxes import materialize
 from punie.tools._context import ToolContext
 from punie.tools.navigation import document_symbols
 from punie.training.queries import Query
+from punie.training.validate.overlap import find_overlap, training_dataset
+from punie.training.validate.report import ValidationReport
 from punie.training.validate.score import CaseResult, score_case
+from punie.training.validate.suite import load_suite, suite_sha256
 
-__all__ = ["known_symbols", "run_suite"]
+__all__ = ["known_symbols", "run_suite", "validate_model"]
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -66,3 +71,58 @@ async def run_suite(
                 if progress is not None:
                     progress(result)
     return results
+
+
+def validate_model(
+    model: str,
+    suite: Path,
+    *,
+    repos: dict[str, str] | None = None,
+    limit: int | None = None,
+    max_steps: int = 3,
+    max_tokens: int = 512,
+    constrain: bool = False,
+    allow_overlap: bool = False,
+    progress: Callable[[CaseResult], None] | None = None,
+) -> ValidationReport:
+    """Run ``suite`` with ``model`` (an mlx model dir or ``openai:URL#ID``) and score it.
+
+    A suite that overlaps the model's training data is refused, or with ``allow_overlap`` run
+    and flagged in the report. ``repos`` adds or overrides where a case's repo comes from.
+    """
+    from punie.agent.backends import load_backend
+
+    queries, sources = load_suite(suite)
+    sources.update(repos or {})
+    if limit is not None:
+        queries = queries[:limit]
+    warning: str | None = None
+    dataset = None if model.startswith("openai:") else training_dataset(Path(model))
+    if dataset is not None:
+        overlap = find_overlap(queries, dataset)
+        if overlap:
+            message = (
+                f"suite {suite} overlaps the training data of {model} ({dataset}) in "
+                f"{len(overlap)} case(s); first: {overlap[0]}"
+            )
+            if not allow_overlap:
+                raise PunieError(message + " (use --allow-overlap to run it anyway)")
+            warning = message
+    backend = load_backend(model, max_tokens=max_tokens)
+    cases = anyio.run(
+        lambda: run_suite(
+            backend,
+            queries,
+            sources,
+            max_steps=max_steps,
+            constrain=constrain,
+            progress=progress,
+        )
+    )
+    return ValidationReport(
+        model=backend.identity,
+        suite=str(suite),
+        suite_sha256=suite_sha256(suite),
+        cases=tuple(cases),
+        overlap_warning=warning,
+    )
