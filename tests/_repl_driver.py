@@ -29,6 +29,8 @@ QWEN_CALL = (
 class ScriptedBackend:
     """Replays a fixed reply (the loop's control flow only), streamed piece by piece."""
 
+    prompt_style = "catalogue"
+
     @property
     def identity(self) -> str:
         return "scripted:repl-test"

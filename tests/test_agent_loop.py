@@ -32,7 +32,12 @@ from punie.agent.executor import Executor  # noqa: E402
 from punie.agent.loop import TurnResult, run_turn  # noqa: E402
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message  # noqa: E402
 from punie.agent.parse import CodeAction, DirectAnswer, ParseFailure, parse_reply  # noqa: E402
-from punie.agent.prompt import initial_messages, render_prompt, system_prompt  # noqa: E402
+from punie.agent.prompt import (  # noqa: E402
+    initial_messages,
+    model_prompt_style,
+    render_prompt,
+    system_prompt,
+)
 from punie.agent.traces import TraceStore, TurnMeta, prompt_sha256  # noqa: E402
 from punie.cli import main  # noqa: E402
 from punie.errors import PunieError  # noqa: E402
@@ -66,6 +71,8 @@ class ScriptedBackend:
         self.replies = list(replies)
         self.tokenizer = tokenizer
         self.seen: list[int] = []
+
+    prompt_style = "catalogue"
 
     @property
     def identity(self) -> str:
@@ -156,11 +163,14 @@ def test_parser_openai_tool_calls_answers_and_failures() -> None:
 def test_mlx_backend_generates_with_identity_and_prompt(
     mlx_backend: MlxBackend, tiny_model: Path
 ) -> None:
-    messages = initial_messages("What does Cart do?", system="Be brief.")
+    # punie's own models are prompted in the brief style: one system line, no tool block
+    assert mlx_backend.prompt_style == "brief"
+    messages = initial_messages("What does Cart do?", style="brief")
+    assert messages[0]["content"] == system_prompt("brief")
     gen = mlx_backend.generate(messages)
-    assert gen.prompt == render_prompt(mlx_backend.tokenizer, messages)
-    assert gen.prompt.endswith("<|im_start|>assistant\n") and "<function>" in gen.prompt
-    assert 0 < gen.completion_tokens <= 16 and gen.prompt_tokens > 100
+    assert gen.prompt == render_prompt(mlx_backend.tokenizer, messages, "brief")
+    assert gen.prompt.endswith("<|im_start|>assistant\n") and "<function>" not in gen.prompt
+    assert 0 < gen.completion_tokens <= 16 and 10 < gen.prompt_tokens < 60
     assert gen.finish_reason in {"stop", "length"} and gen.latency_s > 0
     again = mlx_backend.generate(messages)  # served from the prefix cache: same greedy reply
     assert again.text == gen.text and again.extra["cached_prompt_tokens"] > 0
@@ -168,6 +178,22 @@ def test_mlx_backend_generates_with_identity_and_prompt(
     assert identity.startswith(f"mlx:{tiny_model.resolve()}@sha256:") and len(identity) > 70
     with pytest.raises(PunieError, match=r"no config\.json"):
         MlxBackend(tiny_model.parent / "missing")
+
+
+def test_prompt_style_comes_from_the_model_config(tmp_path: Path) -> None:
+    """A model directory names its prompt style; none named means the catalogue (any model
+    that was not built by punie); an unknown one is an error naming the file."""
+    assert model_prompt_style(tmp_path) == "catalogue"  # no config.json at all
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"model_type": "qwen3"}))
+    assert model_prompt_style(tmp_path) == "catalogue"
+    config.write_text(json.dumps({"punie": {"prompt_style": "brief"}}))
+    assert model_prompt_style(tmp_path) == "brief"
+    config.write_text(json.dumps({"punie": {"prompt_style": "haiku"}}))
+    with pytest.raises(PunieError, match=r"config\.json: punie\.prompt_style is 'haiku'"):
+        model_prompt_style(tmp_path)
+    brief, catalogue = system_prompt("brief"), system_prompt("catalogue")
+    assert len(brief) < 120 < 2000 < len(catalogue) and "goto_definition" in catalogue
 
 
 def _free_port() -> int:
@@ -279,7 +305,7 @@ async def test_real_tiny_model_turn_is_handled_and_traced(
     async with ToolContext.at(repo) as ctx, Executor(ctx) as ex:
         turn = await run_turn(QUESTION, mlx_backend, ex, max_steps=2)
     assert 1 <= len(turn.steps) <= 2
-    assert turn.messages[0] == {"role": "system", "content": system_prompt()}
+    assert turn.messages[0] == {"role": "system", "content": system_prompt("brief")}
     if turn.final_answer is None:
         assert turn.stop_reason == "max_steps" and len(turn.steps) == 2
     for step in turn.steps:
@@ -304,7 +330,8 @@ async def test_real_tiny_model_turn_is_handled_and_traced(
     for step, row in zip(turn.steps, stored["steps"], strict=True):
         seen = step.generation.prompt
         assert seen is not None
-        rendered = render_prompt(mlx_backend.tokenizer, stored["messages"][: row["message_count"]])
+        shown = stored["messages"][: row["message_count"]]
+        rendered = render_prompt(mlx_backend.tokenizer, shown, mlx_backend.prompt_style)
         assert rendered == seen
         assert row["prompt_sha256"] == prompt_sha256(seen)
         assert row["raw_text"] == step.generation.text

@@ -33,7 +33,7 @@ from punie.agent.backends import Generation  # noqa: E402
 from punie.agent.executor import Executor  # noqa: E402
 from punie.agent.loop import run_turn  # noqa: E402
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message  # noqa: E402
-from punie.agent.prompt import render_prompt, system_prompt  # noqa: E402
+from punie.agent.prompt import model_prompt_style, render_prompt, system_prompt  # noqa: E402
 from punie.agent.traces import TraceStore, TurnMeta, prompt_sha256  # noqa: E402
 from punie.cli import main  # noqa: E402
 from punie.tools._context import ToolContext  # noqa: E402
@@ -63,6 +63,8 @@ class ScriptedBackend:
     def __init__(self, replies: Sequence[str], tokenizer: Any) -> None:
         self.replies = list(replies)
         self.tokenizer = tokenizer
+
+    prompt_style = "catalogue"
 
     @property
     def identity(self) -> str:
@@ -225,7 +227,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     code = main(
         ["dataset", "build", "--traces", str(db), "--out", str(out), "--holdout-repo", "textkit",
          "--valid-fraction", "0.2", "--test-fraction", "0.1", "--seed", "3",
-         "--tokenizer", str(tiny)]
+         "--tokenizer", str(tiny), "--prompt-style", "catalogue"]
     )  # fmt: skip
     build_s = time.perf_counter() - started
     assert code == 0
@@ -351,12 +353,14 @@ def test_build_is_deterministic_and_loads_in_the_trainer(built: Built, tmp_path:
     again = tmp_path / "again"
     assert main(["dataset", "build", "--traces", str(built.db), "--out", str(again),
                  "--holdout-repo", "textkit", "--valid-fraction", "0.2", "--test-fraction",
-                 "0.1", "--seed", "3", "--tokenizer", str(built.tiny), "--json"]) == 0  # fmt: skip
+                 "0.1", "--seed", "3", "--tokenizer", str(built.tiny), "--prompt-style",
+                 "catalogue", "--json"]) == 0  # fmt: skip
     for name in ("train", "valid", "test", "train.meta", "valid.meta", "test.meta"):
         assert (again / f"{name}.jsonl").read_bytes() == (built.out / f"{name}.jsonl").read_bytes()
     other = tmp_path / "other-seed"
     assert main(["dataset", "build", "--traces", str(built.db), "--out", str(other), "--seed",
-                 "11", "--tokenizer", str(built.tiny)]) == 0  # fmt: skip
+                 "11", "--tokenizer", str(built.tiny), "--prompt-style",
+                 "catalogue"]) == 0  # fmt: skip
     _assert_groups_disjoint(other)
     assert (other / "train.jsonl").read_bytes() != (built.out / "train.jsonl").read_bytes()
     # The trainer's own loader reads, checks and tokenizes every split.
@@ -367,6 +371,43 @@ def test_build_is_deterministic_and_loads_in_the_trainer(built: Built, tmp_path:
         metas = [m for _, m in _split(built.out, name)]
         assert dataset.lengths == [m["tokens"] for m in metas]
         assert dataset.trained_tokens > 0
+
+
+def test_build_in_the_models_own_brief_style(built: Built, tmp_path: Path) -> None:
+    """The tiny model names the brief style in its config: with no --prompt-style the same
+    (catalogue-style) traces become brief samples, rendered as that model runs, and a dataset
+    mixing the two styles fails the audit at the odd line."""
+    assert model_prompt_style(built.tiny) == "brief"
+    brief = tmp_path / "brief"
+    assert main(["dataset", "build", "--traces", str(built.db), "--out", str(brief),
+                 "--holdout-repo", "textkit", "--valid-fraction", "0.2", "--test-fraction",
+                 "0.1", "--seed", "3", "--tokenizer", str(built.tiny)]) == 0  # fmt: skip
+    card = json.loads((brief / "dataset_card.json").read_text())
+    assert card["prompt_style"] == "brief" and built.card["prompt_style"] == "catalogue"
+    for name in ("train", "valid", "test"):
+        for (sample, meta), (old, old_meta) in zip(
+            _split(brief, name), _split(built.out, name), strict=True
+        ):
+            assert set(sample) == {"messages"}  # no tool block
+            assert sample["messages"][0] == {"role": "system", "content": system_prompt("brief")}
+            assert sample["messages"][1:] == old["messages"][1:]  # the genuine turn, unchanged
+            assert meta["prompt_sha256"] is None  # not the text rendered when it ran
+            assert meta["tokens"] == len(built.tokenizer.apply_chat_template(sample["messages"]))
+            assert meta["tokens"] < old_meta["tokens"] - 500
+            assert "<tools>" not in render_prompt(built.tokenizer, sample["messages"][:-1], "brief")
+    assert card["tokens"]["total"] * 5 < built.card["tokens"]["total"]
+    report = _audit(brief, built)
+    assert report.ok, [str(p) for p in report.problems]
+    mixed = _damaged(built, tmp_path, "mixed")
+    catalogue_line = _lines(mixed / "train.jsonl")[0]
+    train = brief / "train.jsonl"
+    _write(train, [*_lines(train), catalogue_line])
+    meta = brief / "train.meta.jsonl"
+    _write(meta, [*_lines(meta), _lines(mixed / "train.meta.jsonl")[0]])
+    report = _audit(brief, built)
+    odd = len(_lines(train))
+    assert _has(report, train, odd, "system"), [str(p) for p in report.errors]
+    assert any("prompt style 'catalogue'" in p.message for p in report.errors)
 
 
 def _audit(directory: Path, built: Built, **kwargs: Any) -> AuditReport:

@@ -22,6 +22,7 @@ from punie.training.validate import (
     find_overlap,
     score_case,
 )
+from punie.training.validate.run import allowed_names, known_symbols
 from tests.conftest import copy_sandbox
 
 pytestmark = pytest.mark.anyio
@@ -37,6 +38,8 @@ class Scripted:
 
     def __init__(self, programs: Sequence[str]) -> None:
         self.programs = list(programs)
+
+    prompt_style = "catalogue"
 
     @property
     def identity(self) -> str:
@@ -76,6 +79,23 @@ async def test_wrong_answer(world: tuple[Executor, Query]) -> None:
 async def test_crash(world: tuple[Executor, Query]) -> None:
     case = await _score(world, "x = 1 // 0\nfinal_answer(str(x))")
     assert not case.ran and not case.answer_ok and not case.tool_ok  # type: ignore[attr-defined]
+    # the report keeps what the model wrote and how its program failed, to be read
+    assert "1 // 0" in case.replies[0]  # type: ignore[attr-defined]
+    (error,) = case.program_errors  # type: ignore[attr-defined]
+    assert str(error).startswith("ZeroDivisionError")
+
+
+async def test_constraint_names_come_from_the_question(world: tuple[Executor, Query]) -> None:
+    """Constrained decoding allows the names the question mentions that pyright knows (files
+    included); a question naming none of them leaves every known name allowed."""
+    known = await known_symbols(world[0].ctx)
+    assert {"Cart.add_item", "calculate_total", "shop/models.py"} <= known
+    assert allowed_names("Where is Cart.add_item defined?", known) == {"Cart.add_item"}
+    assert allowed_names("How many classes does shop/models.py declare?", known) == {
+        "shop/models.py"
+    }
+    fallback = allowed_names("Which file defines frobnicate?", known)
+    assert fallback >= known and "frobnicate" in fallback
 
 
 async def test_wrong_tool(world: tuple[Executor, Query]) -> None:

@@ -105,7 +105,7 @@ async def run_turn(
     if max_steps < 1:
         raise ValueError("max_steps must be at least 1")
     started = time.perf_counter()
-    first = initial_messages(question, system)
+    first = initial_messages(question, system, backend.prompt_style)
     turn = TurnResult(
         question, [first[0], *history, *first[1:]], max_steps=max_steps, started_at=time.time()
     )

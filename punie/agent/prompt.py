@@ -9,23 +9,41 @@ model is trained on is byte-for-byte the text it sees when it runs.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol, cast
 
 from punie.agent.executor.limits import ALLOWED_IMPORTS
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message
+from punie.errors import PunieError
 
 __all__ = [
+    "BRIEF_SYSTEM",
+    "PROMPT_STYLES",
     "SYSTEM_INTRO",
     "ChatTokenizer",
+    "PromptStyle",
     "catalogue_text",
     "initial_messages",
+    "model_prompt_style",
+    "prompt_tools",
     "render_prompt",
     "system_prompt",
 ]
+
+PromptStyle = Literal["catalogue", "brief"]
+"""How a model is prompted. ``catalogue``: the intro, the tool catalogue and the chat template's
+tool block (~1.1k tokens), for models that read instructions. ``brief``: one short system line
+and no tool block, for punie's own small models, which learn the catalogue from their training
+data; every sample then trains on ~100 tokens instead of ~1.2k. A model directory names its
+style in ``config.json`` (``{"punie": {"prompt_style": ...}}``); run time and dataset export
+both read it, so a model is trained on exactly the prompt it is run with."""
+
+PROMPT_STYLES: Final[tuple[PromptStyle, ...]] = ("catalogue", "brief")
 
 SYSTEM_INTRO = (
     "You answer questions about a Python repository by writing short Python programs. "
@@ -35,6 +53,8 @@ SYSTEM_INTRO = (
     "Call final_answer(text) as soon as you know the answer; otherwise print() what you need "
     "and you will see the output in the next turn. Keep programs short."
 )
+
+BRIEF_SYSTEM = "Answer questions about this Python repository with programs calling punie tools."
 
 
 class ChatTokenizer(Protocol):
@@ -102,24 +122,56 @@ def catalogue_text() -> str:
     return "\n".join(lines)
 
 
-def system_prompt() -> str:
-    """The system message: the intro and the tool catalogue, generated from the catalogue."""
+def system_prompt(style: PromptStyle = "catalogue") -> str:
+    """The system message of ``style``: for ``catalogue``, the intro and the tool catalogue,
+    generated from the catalogue."""
+    if style == "brief":
+        return BRIEF_SYSTEM
     return f"{SYSTEM_INTRO}\n\n{catalogue_text()}"
 
 
-def initial_messages(question: str, system: str | None = None) -> list[Message]:
-    """``[system, user]`` for a new turn."""
+def prompt_tools(style: PromptStyle = "catalogue") -> list[dict[str, Any]] | None:
+    """The ``tools`` passed to the chat template (``None``: no tool block)."""
+    return [EXECUTE_CODE_TOOL] if style == "catalogue" else None
+
+
+def model_prompt_style(model_dir: Path) -> PromptStyle:
+    """The style a model directory asks for (``catalogue`` when it names none)."""
+    path = Path(model_dir) / "config.json"
+    try:
+        config: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "catalogue"
+    punie: Any = cast(dict[str, Any], config).get("punie") if isinstance(config, dict) else None
+    section = cast(dict[str, Any], punie) if isinstance(punie, dict) else {}
+    style: Any = section.get("prompt_style")
+    if style is None:
+        return "catalogue"
+    for known in PROMPT_STYLES:
+        if style == known:
+            return known
+    raise PunieError(
+        f"{path}: punie.prompt_style is {style!r}; expected one of {', '.join(PROMPT_STYLES)}"
+    )
+
+
+def initial_messages(
+    question: str, system: str | None = None, style: PromptStyle = "catalogue"
+) -> list[Message]:
+    """``[system, user]`` for a new turn (``system`` overrides the style's system prompt)."""
     return [
-        {"role": "system", "content": system_prompt() if system is None else system},
+        {"role": "system", "content": system_prompt(style) if system is None else system},
         {"role": "user", "content": question},
     ]
 
 
-def render_prompt(tokenizer: ChatTokenizer, messages: Sequence[Message]) -> str:
+def render_prompt(
+    tokenizer: ChatTokenizer, messages: Sequence[Message], style: PromptStyle = "catalogue"
+) -> str:
     """The prompt text for the next assistant turn, rendered by the model's chat template."""
     text = tokenizer.apply_chat_template(
         [dict(m) for m in messages],
-        tools=[EXECUTE_CODE_TOOL],
+        tools=prompt_tools(style),
         add_generation_prompt=True,
         tokenize=False,
     )

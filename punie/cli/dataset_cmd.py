@@ -20,6 +20,8 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
+    from punie.agent.prompt import PROMPT_STYLES
+
     parser = sub.add_parser("dataset", help="build and audit training datasets from traces")
     dataset_sub = parser.add_subparsers(dest="dataset_command", required=True)
 
@@ -41,7 +43,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         type=Path,
         default=None,
         metavar="MODEL_DIR",
-        help="model whose tokenizer counts tokens (default: the embedded tiny model)",
+        help="model the dataset is for: its tokenizer counts tokens and its prompt style is "
+        "used (default: the embedded tiny model)",
+    )
+    build.add_argument(
+        "--prompt-style",
+        choices=PROMPT_STYLES,
+        default=None,
+        help="system prompt of every sample (default: the --tokenizer model's)",
     )
     build.add_argument("--max-seq-length", type=int, default=2048)
     build.add_argument("--json", action="store_true")
@@ -77,6 +86,7 @@ def _build(args: argparse.Namespace) -> int:
         seed=int(args.seed),
         tokenizer_dir=args.tokenizer,
         max_seq_length=int(args.max_seq_length),
+        prompt_style=args.prompt_style,
     )
     card = result.card
     if args.json:

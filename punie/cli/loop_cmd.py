@@ -12,19 +12,29 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
+    from punie.training.loop.config import LoopConfig
+
+    defaults = LoopConfig()
     parser = sub.add_parser(
         "loop",
         help="harvest, build, audit, train, validate before/after, report",
         description="The closed loop on the bundled sandboxes with the embedded tiny model.",
     )
     parser.add_argument("--workdir", type=Path, default=Path("runs") / "loop")
-    parser.add_argument("--iters", type=int, default=None, help="training iterations (120)")
+    parser.add_argument(
+        "--iters", type=int, default=defaults.iters, help=f"training iterations ({defaults.iters})"
+    )
     parser.add_argument(
         "--no-constrained",
         action="store_true",
         help="skip the extra validation with symbol-constrained decoding",
     )
-    parser.add_argument("--per-intent", type=int, default=6, help="harvest targets per intent")
+    parser.add_argument(
+        "--per-intent",
+        type=int,
+        default=defaults.per_intent,
+        help=f"harvest targets per intent ({defaults.per_intent})",
+    )
     parser.add_argument("--validate-limit", type=int, default=None, help="cases at most")
     parser.add_argument(
         "--from-traces",
@@ -44,10 +54,9 @@ def _run(args: argparse.Namespace) -> int:
     from punie.training.loop.config import LoopConfig
     from punie.training.loop.run import run_from_traces, run_loop
 
-    defaults = LoopConfig()
     config = LoopConfig(
         workdir=Path(args.workdir),
-        iters=defaults.iters if args.iters is None else int(args.iters),
+        iters=int(args.iters),
         per_intent=int(args.per_intent),
         validate_limit=args.validate_limit,
         seed=int(args.seed),

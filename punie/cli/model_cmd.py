@@ -38,6 +38,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         metavar="DIR",
         help="extra directories of text (.py, .jsonl, .md, ...) for the tokenizer",
     )
+    init.add_argument(
+        "--prompt-style",
+        choices=("brief", "catalogue"),
+        default="brief",
+        help="system prompt the model is trained and run with (default brief: one line, "
+        "no catalogue)",
+    )
     init.add_argument("--force", action="store_true", help="write into a non-empty directory")
     init.add_argument("--json", action="store_true", help="print the result as JSON")
     init.set_defaults(handler=_init_tiny)
@@ -65,6 +72,7 @@ def _init_tiny(args: argparse.Namespace) -> int:
         size=args.size,
         corpus_dirs=[Path(p) for p in args.corpus],
         overwrite=bool(args.force),
+        prompt_style=args.prompt_style,
     )
     summary: dict[str, Any] = {
         "path": str(result.path),

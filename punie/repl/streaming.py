@@ -10,6 +10,7 @@ from typing import Any
 
 from punie.agent.backends.base import Backend, Generation
 from punie.agent.messages import Message
+from punie.agent.prompt import PromptStyle
 
 __all__ = ["GenerationCancelled", "StreamingBackend"]
 
@@ -39,6 +40,10 @@ class StreamingBackend:
     @property
     def identity(self) -> str:
         return self.inner.identity
+
+    @property
+    def prompt_style(self) -> PromptStyle:
+        return self.inner.prompt_style
 
     def begin_turn(self) -> None:
         """A new turn: generations may run (and stream) again."""

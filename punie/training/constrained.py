@@ -1,8 +1,9 @@
 """Symbol-constrained decoding: a logits processor for ``mlx_lm.generate.stream_generate``.
 
 While the model writes the string argument of a navigation call inside its code, e.g. after
-``goto_definition("``, ``find_references("`` or ``hover("``, only tokens that keep the argument a
-prefix of one of the allowed symbols (the names the language server knows) may be sampled; once
+``goto_definition("``, ``find_references("``, ``hover("`` or ``document_symbols("``, only tokens
+that keep the argument a prefix of one of the allowed symbols (names the language server knows,
+workspace files) may be sampled; once
 the argument is a complete symbol, tokens that close the string (``"``, ``")``, ...) are allowed
 too. Outside such a string the logits pass through untouched.
 
@@ -33,7 +34,7 @@ __all__ = [
     "token_bytes_table",
 ]
 
-DEFAULT_FUNCTIONS: Final = ("goto_definition", "find_references", "hover")
+DEFAULT_FUNCTIONS: Final = ("goto_definition", "find_references", "hover", "document_symbols")
 _TAIL_TOKENS: Final = 96
 
 

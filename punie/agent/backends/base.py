@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from punie.agent.messages import Message
+from punie.agent.prompt import PromptStyle
 
 __all__ = ["Backend", "Generation"]
 
@@ -40,5 +41,10 @@ class Backend(Protocol):
 
     @property
     def identity(self) -> str: ...
+
+    @property
+    def prompt_style(self) -> PromptStyle:
+        """How the turn loop writes this model's system message (:mod:`punie.agent.prompt`)."""
+        ...
 
     def generate(self, messages: Sequence[Message]) -> Generation: ...

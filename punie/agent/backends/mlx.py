@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from punie.agent.backends.base import Generation
 from punie.agent.messages import Message
-from punie.agent.prompt import render_prompt
+from punie.agent.prompt import PromptStyle, model_prompt_style, render_prompt
 from punie.errors import PunieError
 
 __all__ = ["MlxBackend", "weights_files_sha256"]
@@ -50,6 +50,7 @@ class MlxBackend:
             )
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.prompt_style: PromptStyle = model_prompt_style(self.model_dir)
         try:
             loaded: Any = module("mlx_lm").load(str(self.model_dir))
         except Exception as exc:
@@ -113,7 +114,7 @@ class MlxBackend:
         return self._identity
 
     def render(self, messages: Sequence[Message]) -> str:
-        return render_prompt(self.tokenizer, messages)
+        return render_prompt(self.tokenizer, messages, self.prompt_style)
 
     def generate(
         self, messages: Sequence[Message], on_token: Callable[[str], None] | None = None

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from punie.agent.backends.base import Generation
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message
+from punie.agent.prompt import PromptStyle
 from punie.errors import PunieError
 
 __all__ = ["OpenAIBackend", "parse_openai_spec"]
@@ -86,6 +87,7 @@ class OpenAIBackend:
         self.temperature = temperature
         self.timeout_s = timeout_s
         self.api_key = api_key
+        self.prompt_style: PromptStyle = "catalogue"  # a served model reads the catalogue
         self._served: str | None = None
 
     @classmethod

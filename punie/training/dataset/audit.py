@@ -1,8 +1,9 @@
 """``audit_dataset``: the structural checks a dataset directory must pass before training.
 
 Every problem is ``file:line: message`` (line 0 when it concerns a whole file). Errors: invalid
-JSON or schema (messages, roles, content types, tool_calls shape, tools present and identical
-everywhere, unknown top-level keys), a missing or differing system message, mixed action formats
+JSON or schema (messages, roles, content types, tool_calls shape, unknown top-level keys), a
+mix of prompt styles (``tools`` present, the ``catalogue`` style, in some samples and absent, the
+``brief`` style, in others), a missing or differing system message, mixed action formats
 (structured ``tool_calls`` in some samples, fenced code or inline ``<tool_call>`` XML in the
 content of others), unbalanced ``<tool_call>``/``<tool_response>`` tags or code fences in
 content, exact duplicates, train/valid and train/test leakage (same question and trained answer,
@@ -10,7 +11,7 @@ or the same (repo, symbol) recorded in the ``.meta.jsonl`` sidecar), samples lon
 ``max_seq_length`` tokens, and runs of one category in train order that a random shuffle would
 produce with probability < 1%. Warnings (errors with ``strict_balance``): categories and tools
 whose share is under ``balance_threshold``. Also a warning: a system message that differs from
-the agent's current run-time prompt.
+the agent's current run-time prompt of the dataset's style.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from punie.agent.messages import EXECUTE_CODE_TOOL
+from punie.agent.prompt import PromptStyle, system_prompt
 from punie.training.dataset.formats import (
     action_format,
     canonical,
@@ -150,9 +153,9 @@ def _schema(row: _Row, add: Any) -> bool:
     if not isinstance(messages, list) or not messages:
         add("'messages' must be a non-empty list")
         return False
-    tools: Any = sample.get("tools")
+    tools: Any = sample.get("tools", [EXECUTE_CODE_TOOL])
     if not isinstance(tools, list) or not tools:
-        add("'tools' must be a non-empty list (the execute_code tool)")
+        add("'tools' must be a non-empty list (the execute_code tool) or absent (brief prompts)")
         ok = False
     for index, message in enumerate(cast(list[Any], messages)):
         if not isinstance(message, dict):
@@ -265,9 +268,22 @@ def _read(directory: Path, report: AuditReport, auditor: _Auditor) -> list[_Row]
     return rows
 
 
-def _system(rows: list[_Row], auditor: _Auditor) -> None:
-    from punie.agent.prompt import system_prompt
+def _style(row: _Row) -> PromptStyle:
+    return "catalogue" if "tools" in row.sample else "brief"
 
+
+def _system(rows: list[_Row], auditor: _Auditor) -> None:
+    styles = Counter[PromptStyle](_style(row) for row in rows)
+    style: PromptStyle = styles.most_common(1)[0][0] if styles else "catalogue"
+    for row in rows:
+        if _style(row) != style:
+            auditor.add(
+                row.file,
+                row.line,
+                "system",
+                f"prompt style {_style(row)!r} differs from the {styles[style]} {style!r} samples "
+                "('tools' present: catalogue; absent: brief)",
+            )
     systems: Counter[str] = Counter()
     for row in rows:
         first = row.messages[0]
@@ -287,12 +303,12 @@ def _system(rows: list[_Row], auditor: _Auditor) -> None:
                 f"(sha256 {sha256_text(first['content'])[:12]} vs "
                 f"{sha256_text(common or '')[:12]})",
             )
-    if common is not None and common != system_prompt():
+    if common is not None and common != system_prompt(style):
         auditor.add(
             rows[0].file,
             0,
             "system",
-            "the shared system message is not the agent's current run-time system prompt "
+            f"the shared system message is not the agent's current {style!r} system prompt "
             "(stale dataset, or a tool catalogue change since the traces were taken)",
             "warning",
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie.agent.prompt import PromptStyle, model_prompt_style, system_prompt
 from punie.errors import PunieError
 from punie.training.dataset import select as select_module
 from punie.training.dataset.card import counts, write_card
@@ -97,21 +98,23 @@ def build_dataset(
     seed: int = 0,
     tokenizer_dir: Path | None = None,
     max_seq_length: int = 2048,
+    prompt_style: PromptStyle | None = None,
 ) -> BuildResult:
     """Select, split, shuffle and write; see :mod:`punie.training.dataset.select` and
-    :mod:`punie.training.dataset.split` for the rules."""
-    from punie.agent.prompt import system_prompt
+    :mod:`punie.training.dataset.split` for the rules. ``prompt_style`` defaults to the one the
+    tokenizer's model directory names (:func:`punie.agent.prompt.model_prompt_style`)."""
     from punie.tools.catalogue import tool_specs
 
     started = time.perf_counter()
     snapshot = read_traces(Path(traces_db))
-    system = system_prompt()
+    tok_dir = resolve_tokenizer_dir(tokenizer_dir)
+    style = model_prompt_style(tok_dir) if prompt_style is None else prompt_style
+    system = system_prompt(style)
     known = tuple(s.name for s in tool_specs())
-    selection = select_samples(snapshot.traces, system, known)
+    selection = select_samples(snapshot.traces, known, style)
     if not selection.samples:
         reasons = ", ".join(f"{k}: {v}" for k, v in selection.excluded.items()) or "no traces"
         raise PunieError(f"no usable traces in {traces_db} ({reasons})")
-    tok_dir = resolve_tokenizer_dir(tokenizer_dir)
     tokenizer = load_tokenizer(tok_dir)
     kept: list[Sample] = []
     too_long = duplicates = 0
@@ -169,6 +172,7 @@ def build_dataset(
         "max_seq_length": max_seq_length,
         "holdout_repos": sorted(holdout_repos),
         "tokenizer": str(tok_dir),
+        "prompt_style": style,
         "system_prompt_sha256": hashlib.sha256(system.encode("utf-8")).hexdigest(),
         "source": {
             "path": str(Path(traces_db).resolve()),

@@ -39,7 +39,8 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"- Trace database: `{src['path']}`",
         f"- Database sha256 (image read, WAL included): `{src['sha256']}`",
         f"- Traces: {src['traces_total']} stored, {src['traces_used']} used",
-        f"- System prompt sha256: `{card['system_prompt_sha256']}`",
+        f"- Prompt style: {card.get('prompt_style', 'catalogue')}; system prompt sha256: "
+        f"`{card['system_prompt_sha256']}`",
         f"- Tokenizer: `{card['tokenizer']}`; max_seq_length {card['max_seq_length']}",
         f"- Holdout repos (test only): {', '.join(card['holdout_repos']) or 'none'}",
         "",

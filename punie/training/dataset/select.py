@@ -13,8 +13,11 @@ Selection (one reason per excluded trace is counted in the card):
   (an answer with no evidence before it would teach guessing). When the turn ended on a tool
   output (``max_steps``), the correction is appended after it. The corrected program is not
   executed by the build; its tools are read statically;
-* the trace must carry the current run-time system prompt and tool list (so every sample renders
-  exactly as the agent would see it today).
+* the trace must carry a current run-time system prompt (of any prompt style) and tool list;
+  every sample is written in the dataset's prompt style (:data:`punie.agent.prompt.PromptStyle`):
+  a trace taken in another style gets that style's system message (its ``prompt_sha256`` is then
+  ``None``: the text differs from what was rendered when it ran), so every sample renders
+  exactly as the model being trained will see it.
 
 Each assistant turn of a used trace becomes its own sample (mlx-lm's ``--mask-prompt`` trains
 only the last message): the conversation up to and including that message. Steps whose reply
@@ -31,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from punie.agent.messages import EXECUTE_CODE_TOOL, assistant_code_message
+from punie.agent.messages import assistant_code_message
+from punie.agent.prompt import PROMPT_STYLES, PromptStyle, prompt_tools, system_prompt
 from punie.training.dataset.formats import calls_final_answer, canonical, tools_in_code
 from punie.training.dataset.source import LedgerInfo, TraceRecord
 
@@ -56,6 +60,7 @@ class Sample:
     model: str
     teacher: str | None
     tokens: int = 0
+    style: PromptStyle = "catalogue"
 
     @property
     def group(self) -> tuple[str, str]:
@@ -66,7 +71,10 @@ class Sample:
         return (self.repo, f"question:{question}")
 
     def record(self) -> dict[str, Any]:
-        return {"messages": self.messages, "tools": [EXECUTE_CODE_TOOL]}
+        tools = prompt_tools(self.style)
+        if tools is None:
+            return {"messages": self.messages}
+        return {"messages": self.messages, "tools": tools}
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -195,16 +203,27 @@ def _corrected_sample(
     )
 
 
+def _restyle(samples: list[Sample], style: PromptStyle) -> list[Sample]:
+    system = system_prompt(style)
+    for sample in samples:
+        sample.style = style
+        if sample.messages[0]["content"] != system:
+            sample.messages[0] = {**sample.messages[0], "content": system}
+            sample.prompt_sha256 = None
+    return samples
+
+
 def select_samples(
-    traces: list[TraceRecord], system: str, known_tools: tuple[str, ...]
+    traces: list[TraceRecord], known_tools: tuple[str, ...], style: PromptStyle = "catalogue"
 ) -> Selection:
-    """Apply the selection rules (module docstring) to ``traces``."""
-    expected_tools = canonical([EXECUTE_CODE_TOOL])
+    """Apply the selection rules (module docstring) to ``traces``; samples in ``style``."""
+    expected_tools = canonical(prompt_tools("catalogue") or [])
+    systems = {system_prompt(s) for s in PROMPT_STYLES}
     selection = Selection([], [], Counter(), Counter())
     for trace in traces:
         first = trace.messages[0] if trace.messages else {}
-        if first.get("role") != "system" or first.get("content") != system:
-            selection.excluded["system prompt differs from the current run-time prompt"] += 1
+        if first.get("role") != "system" or first.get("content") not in systems:
+            selection.excluded["system prompt is not a current run-time prompt"] += 1
             continue
         if canonical(trace.tools) != expected_tools:
             selection.excluded["tool list differs from [execute_code]"] += 1
@@ -217,7 +236,7 @@ def select_samples(
             if isinstance(made, str):
                 selection.excluded[made] += 1
                 continue
-            selection.samples.append(made)
+            selection.samples.extend(_restyle([made], style))
             selection.used.append(trace)
             continue
         if trace.ledger:
@@ -231,6 +250,6 @@ def select_samples(
         if not samples:
             selection.excluded["no exportable assistant turn"] += 1
             continue
-        selection.samples.extend(samples)
+        selection.samples.extend(_restyle(samples, style))
         selection.used.append(trace)
     return selection

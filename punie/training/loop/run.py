@@ -181,7 +181,8 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
         seed=config.seed,
         batch_size=config.batch_size,
         learning_rate=config.learning_rate,
-        steps_per_eval=max(50, config.iters // 6),
+        warmup_steps=min(config.warmup_steps, config.iters // 4),
+        steps_per_eval=max(20, config.iters // 6),
     )
     trained = train_model(data, base, workdir / "train", train_config, quiet=True, log=say)
     end()

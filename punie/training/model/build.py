@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from punie.agent.messages import EXECUTE_CODE_TOOL
+from punie.agent.prompt import PromptStyle, system_prompt
 from punie.errors import PunieError
 from punie.training.model.chat_template import DEFAULT_SYSTEM, TOOL_INSTRUCTIONS
 from punie.training.model.corpus import collect_corpus
@@ -81,7 +82,6 @@ def is_model_dir(path: Path) -> bool:
 
 def _seed_texts() -> list[str]:
     """Text in the shape the model will read, so the tool-call scaffolding compresses well."""
-    from punie.agent.prompt import system_prompt
 
     fn = EXECUTE_CODE_TOOL["function"]
     lines = [
@@ -95,8 +95,9 @@ def _seed_texts() -> list[str]:
         + "</description>\n<parameters>\n<parameter>\n<name>code</name>\n<type>string</type>"
         '\n</parameter>\n<required>["code"]</required>\n</parameters>\n</function>\n</tools>',
     ]
-    # every sample starts with the system prompt: weight it so its words become single tokens
-    return lines * 4 + [system_prompt()] * 200
+    # every sample starts with a system prompt, and the catalogue's tool and field names are what
+    # programs are made of: weight them so they become single tokens
+    return lines * 4 + [system_prompt("catalogue"), system_prompt("brief")] * 200
 
 
 def _model_config(size: ModelSize, vocab: int, ids: dict[str, int], seed: int) -> dict[str, Any]:
@@ -131,8 +132,13 @@ def init_tiny_model(
     size: SizeName = "tiny",
     corpus_dirs: Sequence[Path] = (),
     overwrite: bool = False,
+    prompt_style: PromptStyle = "brief",
 ) -> InitResult:
-    """Build a random-weight ``qwen3`` model with a freshly trained tokenizer in ``out``."""
+    """Build a random-weight ``qwen3`` model with a freshly trained tokenizer in ``out``.
+
+    ``prompt_style`` is written to its config: ``brief`` (the default) because a model this
+    small learns the tool catalogue from its training data rather than reading it (see
+    :data:`punie.agent.prompt.PromptStyle`)."""
     import mlx.core as mx
 
     from punie.training.model.mlx_api import eval_arrays, flatten, module
@@ -163,6 +169,7 @@ def init_tiny_model(
             "corpus_sha256": corpus.sha256(),
             "corpus_sources": corpus.sources,
             "spec": asdict(spec),
+            "prompt_style": prompt_style,
         }
     )
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from punie.agent.backends.base import Generation
 from punie.agent.messages import Message
+from punie.agent.prompt import PromptStyle
 from punie.training.queries.model import Query
 from punie.training.queries.programs import direct_answer, synthesize
 
@@ -30,6 +31,8 @@ class SynthesizerTeacher:
         self._by_question: dict[str, Query] = {}
         for query in queries:
             self._by_question.setdefault(query.question.strip(), query)
+
+    prompt_style: PromptStyle = "catalogue"
 
     @property
     def identity(self) -> str:

@@ -25,12 +25,23 @@ __all__ = ["known_symbols", "run_suite", "validate_model"]
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_PATH = re.compile(r"[A-Za-z0-9_./-]+\.py\b")
+
+
+def allowed_names(question: str, known: set[str]) -> set[str]:
+    """What a constrained navigation argument may be for ``question``: the known names and
+    files the question mentions, or, when it mentions none, every known name plus the
+    question's identifiers. The model still chooses the tool, the program and the fields;
+    the constraint only keeps it from naming something the user did not ask about."""
+    words = set(_IDENTIFIER.findall(question)) | set(_PATH.findall(question))
+    return (words & known) or (known | words)
 
 
 async def known_symbols(ctx: ToolContext) -> set[str]:
-    """Every name and dotted path the language server reports for the workspace's files."""
+    """Every file, and every name and dotted path the language server reports in them."""
     names: set[str] = set()
     for path in ctx.workspace.python_files():
+        names.add(ctx.workspace.relative(path))
         result = await document_symbols(ctx, ctx.workspace.relative(path))
         for symbol in result.symbols:
             names.update((symbol.name, symbol.qualified))
@@ -49,7 +60,7 @@ async def run_suite(
     """Cases grouped by repo; each repo gets one disposable copy and one warm language server.
 
     ``constrain`` switches on symbol-constrained decoding (for backends that offer
-    ``constrain(symbols)``): names the language server knows plus the question's identifiers.
+    ``constrain(symbols)``) with :func:`allowed_names`.
     """
     constrain_fn = getattr(backend, "constrain", None) if constrain else None
     results: list[CaseResult] = []
@@ -64,7 +75,7 @@ async def run_suite(
             repo_symbols = await known_symbols(ctx) if constrain_fn is not None else set[str]()
             for query in cases:
                 if constrain_fn is not None:
-                    constrain_fn(repo_symbols | set(_IDENTIFIER.findall(query.question)))
+                    constrain_fn(allowed_names(query.question, repo_symbols))
                 turn = await run_turn(query.question, backend, executor, max_steps=max_steps)
                 result = score_case(query, turn)
                 results.append(result)

@@ -34,6 +34,10 @@ class CaseResult:
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
+    replies: tuple[str, ...] = ()
+    """The model's raw reply at each step, so a failure can be read, not just counted."""
+    program_errors: tuple[str | None, ...] = ()
+    """Per program run: its error (``None`` when it ran to the end)."""
 
 
 def _fields_read(code: str, fields: tuple[str, ...]) -> bool:
@@ -74,4 +78,6 @@ def score_case(query: Query, turn: TurnResult) -> CaseResult:
         prompt_tokens=sum(s.generation.prompt_tokens for s in turn.steps),
         completion_tokens=sum(s.generation.completion_tokens for s in turn.steps),
         latency_s=turn.duration_s,
+        replies=tuple(s.generation.text for s in turn.steps),
+        program_errors=tuple(None if e.error is None else e.error.message for e in executions),
     )
