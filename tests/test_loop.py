@@ -1,14 +1,48 @@
 """A miniature ``punie loop``: every stage for real (harvest, build, audit, suite on a held-out
-sandbox, validate, train, fuse/quantize, validate again, report), with tiny numbers."""
+sandbox, validate, train, fuse/quantize, validate again, report), with tiny numbers; then a
+``--from-traces`` round on labelled deployment traces recorded through the real agent loop."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import anyio
+
+from punie.agent.executor import Executor
+from punie.agent.loop import run_turn
+from punie.agent.messages import EXECUTE_CODE_TOOL
+from punie.agent.prompt import BRIEF_SYSTEM, model_prompt_style
+from punie.agent.traces import TraceStore, TurnMeta
+from punie.tools._context import ToolContext
 from punie.training.loop.config import LoopConfig
-from punie.training.loop.run import run_loop
+from punie.training.loop.run import run_from_traces, run_loop
 from punie.training.model.build import ensure_default_model
+from punie.training.queries import build_inventory, generate_queries, synthesize
+from punie.training.queries.teacher import SynthesizerTeacher
+from tests.conftest import copy_sandbox
+
+
+async def _deployment_traces(db: Path, repo: Path) -> int:
+    """REPL-like turns on ``repo``, recorded and labelled as a user would: good ones ``good``,
+    and one ``bad`` with a corrected program. Returns how many turns were labelled."""
+    async with ToolContext.at(repo) as ctx, Executor(ctx) as executor:
+        inventory = await build_inventory(ctx, "shop")
+        queries = [q for q in generate_queries(inventory, per_intent=1) if q.category != "direct"]
+        teacher = SynthesizerTeacher(queries)
+        teacher.prompt_style = "brief"  # as the trained model is prompted in the REPL
+        labelled = 0
+        with TraceStore(db) as store:
+            for query in queries[:8]:
+                turn = await run_turn(query.question, teacher, executor, max_steps=1)
+                meta = TurnMeta.collect(repo, "mlx:deployed-model")
+                turn_id = store.record_turn(turn, meta, [EXECUTE_CODE_TOOL])
+                if labelled == 0:
+                    store.set_label(turn_id, "bad", synthesize(query))
+                else:
+                    store.set_label(turn_id, "good")
+                labelled += 1
+    return labelled
 
 
 def test_miniature_loop(tmp_path: Path) -> None:
@@ -38,5 +72,28 @@ def test_miniature_loop(tmp_path: Path) -> None:
     assert before["model"] != after["model"]  # the weights hash changed: a new model answered
     suite = json.loads((work / "suite.json").read_text())
     assert {c["repo"] for c in suite["cases"]} == {"taskcli"}  # never harvested for training
+    assert all(c["holdout_phrasing"] for c in suite["cases"])
+    # the diagnostic twin: the same repo asked with the wording the model was trained on
+    seen = json.loads((work / "suite-seen-phrasings.json").read_text())
+    assert {c["repo"] for c in seen["cases"]} == {"taskcli"}
+    assert seen["cases"] and not any(c["holdout_phrasing"] for c in seen["cases"])
+    after_seen = json.loads((work / "after-seen-phrasings.json").read_text())
+    assert after_seen["overall"]["n"] == 4 and after_seen["model"] == after["model"]
+    assert "seen phrasings (diagnostic)" in (work / "REPORT.md").read_text()
+    # the embedded model is prompted briefly, so its dataset and the trained model are too
+    sample = json.loads((work / "data" / "train.jsonl").read_text().splitlines()[0])
+    assert set(sample) == {"messages"} and sample["messages"][0]["content"] == BRIEF_SYSTEM
+    assert model_prompt_style(work / "train" / "model") == "brief"
     assert "correct before" in result.table()
     assert any("harvest" in m for m in messages)
+
+    # the retraining path real users take: labelled deployment traces, LoRA on the last model
+    traces = tmp_path / "deployed.db"
+    labelled = anyio.run(_deployment_traces, traces, copy_sandbox("shop", tmp_path))
+    assert labelled == 8
+    again = run_from_traces(config, traces, messages.append)
+    assert again.workdir == work / "from-traces" and again.report.is_file()
+    card = json.loads((again.workdir / "data" / "dataset_card.json").read_text())
+    assert card["prompt_style"] == "brief" and card["source"]["traces_used"] == 8
+    assert again.after["model"] != after["model"]  # the LoRA-retrained model answered
+    assert again.after["overall"]["n"] == 4

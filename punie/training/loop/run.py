@@ -37,13 +37,15 @@ class LoopResult:
         return table_text(before_after_rows(self.before, self.after))
 
 
-def _suite(config: LoopConfig, say: Say) -> Path:
-    from punie.training.validate import build_suite, save_suite
+def _suite(config: LoopConfig, say: Say) -> tuple[Path, Path]:
+    """The held-out suite (held-out repos, held-out phrasings) and its diagnostic twin (the
+    same repos asked with the phrasings the model was trained on)."""
+    from punie.training.validate import build_suites, save_suite
 
-    path = config.workdir / "suite.json"
-    if path.exists():
-        say(f"suite: reusing {path}")
-        return path
+    path, seen = config.workdir / "suite.json", config.workdir / "suite-seen-phrasings.json"
+    if path.exists() and seen.exists():
+        say(f"suite: reusing {path} and {seen}")
+        return path, seen
     sources: list[str] = []
     for spec in config.holdout_repos:
         if "==" in spec:
@@ -59,16 +61,23 @@ def _suite(config: LoopConfig, say: Say) -> Path:
             sources.append(spec.split("==")[0] + "-" + spec.split("==")[1])
         else:
             sources.append(spec)
-    queries, repos = anyio.run(
-        lambda: build_suite(sources, per_intent=config.suite_per_intent, seed=config.seed + 1)
+    suites, repos = anyio.run(
+        lambda: build_suites(sources, per_intent=config.suite_per_intent, seed=config.seed + 1)
     )
-    save_suite(path, queries, repos)
-    say(f"suite: {len(queries)} held-out cases on {', '.join(repos)}")
-    return path
+    save_suite(path, suites["holdout"], repos)
+    save_suite(seen, suites["train"], repos)
+    say(f"suite: {len(suites['holdout'])} held-out cases on {', '.join(repos)}")
+    return path, seen
 
 
 def validate_model(
-    model: Path, suite: Path, out: Path, config: LoopConfig, say: Say, constrain: bool = False
+    model: Path,
+    suite: Path,
+    out: Path,
+    config: LoopConfig,
+    say: Say,
+    constrain: bool = False,
+    allow_overlap: bool = False,
 ) -> dict[str, Any]:
     """One validation run of the loop, saved to ``out``; returns the report's JSON."""
     from punie.training.validate import CaseResult
@@ -90,6 +99,7 @@ def validate_model(
         max_steps=config.max_steps,
         max_tokens=config.max_tokens,
         constrain=constrain,
+        allow_overlap=allow_overlap,
         progress=progress,
     )
     say(f"validate {model.name}: {len(report.cases)} cases, {done[1]} correct")
@@ -106,6 +116,28 @@ def _constrained_text(plain: dict[str, Any], constrained: dict[str, Any]) -> str
         lines.append(f"| {name} | {100 * a:.0f}% | {100 * b:.0f}% |")
     a, b = plain["overall"]["answer_ok"], constrained["overall"]["answer_ok"]
     lines.append(f"| overall | {100 * a:.0f}% | {100 * b:.0f}% |")
+    return "\n".join(lines)
+
+
+def _seen_text(held_out: dict[str, Any], seen: dict[str, Any]) -> str:
+    """The trained model on held-out repos: new wording against wording seen in training."""
+    lines = [
+        "The trained model on the same held-out repos, asked with the phrasings it was trained "
+        "on (new repos and symbols, known wording), beside the held-out phrasings: it separates "
+        "learning the tools from understanding new wording. Questions without a symbol repeat "
+        "training questions word for word (flagged as overlap in the report JSON).",
+        "",
+        "| category | tool, held-out wording | tool, seen wording | correct, held-out wording "
+        "| correct, seen wording |",
+        "|---|---|---|---|---|",
+    ]
+    rows = [(n, held_out["by_category"][n], seen["by_category"].get(n, {})) for n in
+            sorted(held_out["by_category"])]  # fmt: skip
+    rows.append(("overall", held_out["overall"], seen["overall"]))
+    for name, a, b in rows:
+        cells = [a.get("tool_ok", 0.0), b.get("tool_ok", 0.0)]
+        cells += [a.get("answer_ok", 0.0), b.get("answer_ok", 0.0)]
+        lines.append(f"| {name} | " + " | ".join(f"{100 * c:.0f}%" for c in cells) + " |")
     return "\n".join(lines)
 
 
@@ -167,7 +199,7 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     sections["Audit"] = f"passed ({len(audit.problems)} warnings)."
 
     end = stage("suite")
-    suite = _suite(config, say)
+    suite, seen_suite = _suite(config, say)
     end()
 
     end = stage("validate before")
@@ -208,6 +240,18 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
         )
         end()
         sections["Symbol-constrained decoding"] = _constrained_text(after, constrained)
+
+    end = stage("validate after, seen phrasings")
+    seen = validate_model(
+        trained.float_model_path,
+        seen_suite,
+        workdir / "after-seen-phrasings.json",
+        config,
+        say,
+        allow_overlap=True,
+    )
+    end()
+    sections["Held-out repos, seen phrasings (diagnostic)"] = _seen_text(after, seen)
 
     sections["Time"] = "\n".join(f"- {k}: {v:.1f} s" for k, v in seconds.items())
     report = write_report(workdir, before, after, sections)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, cast
@@ -16,7 +17,7 @@ from punie.sandboxes import materialize
 from punie.tools._context import ToolContext
 from punie.training.queries import Query, Truth, build_inventory, generate_queries
 
-__all__ = ["build_suite", "load_suite", "save_suite", "suite_sha256"]
+__all__ = ["build_suite", "build_suites", "load_suite", "save_suite", "suite_sha256"]
 
 
 def query_to_json(query: Query) -> dict[str, Any]:
@@ -76,7 +77,22 @@ async def build_suite(
     sources: list[str], *, seed: int = 1, per_intent: int = 2, phrasings: str = "holdout"
 ) -> tuple[list[Query], dict[str, str]]:
     """Queries (held-out phrasings by default) on each repo, truth computed now."""
-    queries: list[Query] = []
+    suites, repos = await build_suites(
+        sources, seed=seed, per_intent=per_intent, phrasings=(phrasings,)
+    )
+    return suites[phrasings], repos
+
+
+async def build_suites(
+    sources: list[str],
+    *,
+    seed: int = 1,
+    per_intent: int = 2,
+    phrasings: Sequence[str] = ("holdout", "train"),
+) -> tuple[dict[str, list[Query]], dict[str, str]]:
+    """One suite per phrasing set (``holdout``, ``train``, ``all``) on each repo, from one
+    inventory per repo, truth computed now."""
+    suites: dict[str, list[Query]] = {p: [] for p in phrasings}
     repos: dict[str, str] = {}
     for source in sources:
         name = Path(source).name if Path(source).is_dir() else source
@@ -84,10 +100,11 @@ async def build_suite(
         copy = await anyio.to_thread.run_sync(materialize, source)
         async with ToolContext.at(copy) as ctx:
             inventory = await build_inventory(ctx, name)
-        queries += generate_queries(
-            inventory,
-            seed=seed,
-            per_intent=per_intent,
-            phrasings=phrasings,  # pyright: ignore[reportArgumentType]
-        )
-    return queries, repos
+        for phrasing in phrasings:
+            suites[phrasing] += generate_queries(
+                inventory,
+                seed=seed,
+                per_intent=per_intent,
+                phrasings=phrasing,  # pyright: ignore[reportArgumentType]
+            )
+    return suites, repos
