@@ -8,12 +8,14 @@ import json
 from pathlib import Path
 
 import anyio
+import pytest
 
 from punie.agent.executor import Executor
 from punie.agent.loop import run_turn
 from punie.agent.messages import EXECUTE_CODE_TOOL
 from punie.agent.prompt import BRIEF_SYSTEM, model_prompt_style
 from punie.agent.traces import TraceStore, TurnMeta
+from punie.errors import PunieError
 from punie.tools._context import ToolContext
 from punie.training.loop.config import LoopConfig
 from punie.training.loop.run import run_from_traces, run_loop
@@ -97,3 +99,10 @@ def test_miniature_loop(tmp_path: Path) -> None:
     assert card["prompt_style"] == "brief" and card["source"]["traces_used"] == 8
     assert again.after["model"] != after["model"]  # the LoRA-retrained model answered
     assert again.after["overall"]["n"] == 4
+
+
+def test_loop_refuses_a_missing_base_model_before_any_work(tmp_path: Path) -> None:
+    config = LoopConfig(workdir=tmp_path / "loop", base_model=tmp_path / "no-such-model")
+    with pytest.raises(PunieError, match=r"base model .*no-such-model is not a model directory"):
+        run_loop(config, lambda _: None)
+    assert not (tmp_path / "loop" / "traces.db").exists()  # nothing was harvested

@@ -42,6 +42,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         default=None,
         help="retrain the last loop's model with LoRA on these deployment traces",
     )
+    parser.add_argument(
+        "--base-model",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="mlx model directory to start from (default: the embedded tiny model)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=_run)
@@ -61,6 +68,7 @@ def _run(args: argparse.Namespace) -> int:
         validate_limit=args.validate_limit,
         seed=int(args.seed),
         constrained=not args.no_constrained,
+        base_model=args.base_model,
     )
 
     def say(message: str) -> None:

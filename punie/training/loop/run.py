@@ -145,7 +145,7 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     from punie.training.dataset.audit import audit_dataset
     from punie.training.dataset.build import build_dataset
     from punie.training.harvest.runner import HarvestConfig, harvest
-    from punie.training.model.build import ensure_default_model
+    from punie.training.model.build import ensure_default_model, is_model_dir
     from punie.training.train.config import TrainConfig
     from punie.training.train.run import train_model
 
@@ -165,6 +165,11 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
         return done
 
     end = stage("base model")
+    if config.base_model is not None and not is_model_dir(config.base_model):
+        raise PunieError(
+            f"base model {config.base_model} is not a model directory "
+            "(config.json, tokenizer.json and model.safetensors)"
+        )
     base = config.base_model or ensure_default_model()
     end()
 
