@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -96,51 +95,11 @@ def _write(directory: Path, style: Any) -> None:
 
 
 def _measure(model_dir: Path, data: Path, iters: int, batch_size: int) -> dict[str, float]:
-    import mlx.core as mx
+    from _steps import train_steps
 
-    from punie.training.model.mlx_api import module
-    from punie.training.train.config import TrainConfig
-    from punie.training.train.data import find_dataset_files, load_datasets
-    from punie.training.train.run import make_optimizer, prepare_model
-
-    utils = module("mlx_lm.utils")
-    trainer = module("mlx_lm.tuner.trainer")
-    model, config = utils.load_model(model_dir)
-    tokenizer = utils.load_tokenizer(model_dir)
-    train_set, _, _ = load_datasets(find_dataset_files(data), tokenizer)
-    cfg = TrainConfig(method="full", iters=iters + 1, batch_size=batch_size)
-    reports: list[float] = []
-
-    class Callback:
-        def on_train_loss_report(self, info: dict[str, Any]) -> None:
-            reports.append(1.0 / float(info["iterations_per_second"]))
-
-        def on_val_loss_report(self, info: dict[str, Any]) -> None:
-            pass
-
-    with tempfile.TemporaryDirectory() as tmp:
-        prepare_model(model, cfg, config, Path(tmp))
-        trainer.train(
-            model=model,
-            optimizer=make_optimizer(cfg),
-            train_dataset=train_set.mlx_dataset,
-            val_dataset=None,
-            args=trainer.TrainingArgs(
-                batch_size=batch_size,
-                iters=iters + 1,
-                steps_per_report=1,
-                steps_per_save=10**9,
-                adapter_file=str(Path(tmp) / "a.safetensors"),
-            ),
-            training_callback=Callback(),
-        )
-    mx.clear_cache()
-    step = statistics.median(reports[1:] or reports)
-    return {
-        "tokens": sum(train_set.lengths) / len(train_set.lengths),
-        "step_s": step,
-        "samples_per_s": batch_size / step,
-    }
+    run = train_steps(model_dir, data, "full", iters, batch_size)
+    step = run.seconds_per_step
+    return {"tokens": run.mean_tokens, "step_s": step, "samples_per_s": batch_size / step}
 
 
 def main() -> None:

@@ -66,49 +66,16 @@ def _write_dataset(directory: Path) -> None:
 
 def _worker(args: argparse.Namespace) -> None:
     import mlx.core as mx
+    from _steps import train_steps
 
     from punie.training.model.mlx_api import module
-    from punie.training.train.config import TrainConfig
-    from punie.training.train.data import find_dataset_files, load_datasets
     from punie.training.train.openblas import blas_status
-    from punie.training.train.run import make_optimizer, prepare_model
 
-    utils = module("mlx_lm.utils")
-    trainer = module("mlx_lm.tuner.trainer")
-    model_dir = Path(args.model)
-    model, config = utils.load_model(model_dir)
-    tokenizer = utils.load_tokenizer(model_dir)
-    train_set, _, _ = load_datasets(find_dataset_files(Path(args.data)), tokenizer)
-    cfg = TrainConfig(method=args.method, iters=args.iters + 1, batch_size=args.batch_size)
-    with tempfile.TemporaryDirectory() as tmp:
-        prepare_model(model, cfg, config, Path(tmp))
-        reports: list[dict[str, float]] = []
-
-        class Callback:
-            def on_train_loss_report(self, info: dict[str, Any]) -> None:
-                reports.append({k: float(v) for k, v in info.items()})
-
-            def on_val_loss_report(self, info: dict[str, Any]) -> None:
-                pass
-
-        mx.reset_peak_memory()
-        trainer.train(
-            model=model,
-            optimizer=make_optimizer(cfg),
-            train_dataset=train_set.mlx_dataset,
-            val_dataset=None,
-            args=trainer.TrainingArgs(
-                batch_size=args.batch_size,
-                iters=args.iters + 1,
-                steps_per_report=1,
-                steps_per_save=10**9,
-                adapter_file=str(Path(tmp) / "a.safetensors"),
-            ),
-            training_callback=Callback(),
-        )
-    steady = reports[1:] or reports
-    seconds_per_step = statistics.median(1.0 / r["iterations_per_second"] for r in steady)
-    mean_len = sum(train_set.lengths) / len(train_set.lengths)
+    mx.reset_peak_memory()
+    run = train_steps(Path(args.model), Path(args.data), args.method, args.iters, args.batch_size)
+    model, tokenizer = run.model, run.tokenizer
+    seconds_per_step = run.seconds_per_step
+    mean_len = run.mean_tokens
     train_peak = mx.get_peak_memory()
 
     model.eval()
@@ -130,7 +97,7 @@ def _worker(args: argparse.Namespace) -> None:
                 "blas": blas_status(),
                 "seconds_per_step": seconds_per_step,
                 "train_input_tps": args.batch_size * mean_len / seconds_per_step,
-                "train_loss_tps": statistics.median(r["tokens_per_second"] for r in steady),
+                "train_loss_tps": statistics.median(r["tokens_per_second"] for r in run.reports),
                 "gen_tps": last.generation_tps if last else 0.0,
                 "prompt_tps": last.prompt_tps if last else 0.0,
                 "gen_tokens": last.generation_tokens if last else 0,
