@@ -107,38 +107,51 @@ def validate_model(
     return report.to_json()
 
 
+Column = tuple[str, dict[str, Any], str]
+"""A report table column: (header, validation report JSON, metric key)."""
+
+
+def _percent_table(columns: list[Column]) -> str:
+    """A Markdown table: one row per category of the first report, then overall."""
+    lines = [
+        "| category | " + " | ".join(header for header, _, _ in columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+    ]
+
+    def cell(report: dict[str, Any], name: str, key: str) -> str:
+        row = report["overall"] if name == "overall" else report["by_category"].get(name, {})
+        return f"{100 * row.get(key, 0.0):.0f}%"
+
+    for name in [*sorted(columns[0][1]["by_category"]), "overall"]:
+        cells = [cell(report, name, key) for _, report, key in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _constrained_text(plain: dict[str, Any], constrained: dict[str, Any]) -> str:
     """The same trained model with and without the constraint (it was trained without it)."""
-    lines = ["| category | correct, free | correct, constrained |", "|---|---|---|"]
-    for name in sorted(plain["by_category"]):
-        a = plain["by_category"][name].get("answer_ok", 0.0)
-        b = constrained["by_category"].get(name, {}).get("answer_ok", 0.0)
-        lines.append(f"| {name} | {100 * a:.0f}% | {100 * b:.0f}% |")
-    a, b = plain["overall"]["answer_ok"], constrained["overall"]["answer_ok"]
-    lines.append(f"| overall | {100 * a:.0f}% | {100 * b:.0f}% |")
-    return "\n".join(lines)
+    return _percent_table(
+        [("correct, free", plain, "answer_ok"), ("correct, constrained", constrained, "answer_ok")]
+    )
 
 
 def _seen_text(held_out: dict[str, Any], seen: dict[str, Any]) -> str:
     """The trained model on held-out repos: new wording against wording seen in training."""
-    lines = [
+    intro = (
         "The trained model on the same held-out repos, asked with the phrasings it was trained "
         "on (new repos and symbols, known wording), beside the held-out phrasings: it separates "
         "learning the tools from understanding new wording. Questions without a symbol repeat "
-        "training questions word for word (flagged as overlap in the report JSON).",
-        "",
-        "| category | tool, held-out wording | tool, seen wording | correct, held-out wording "
-        "| correct, seen wording |",
-        "|---|---|---|---|---|",
-    ]
-    rows = [(n, held_out["by_category"][n], seen["by_category"].get(n, {})) for n in
-            sorted(held_out["by_category"])]  # fmt: skip
-    rows.append(("overall", held_out["overall"], seen["overall"]))
-    for name, a, b in rows:
-        cells = [a.get("tool_ok", 0.0), b.get("tool_ok", 0.0)]
-        cells += [a.get("answer_ok", 0.0), b.get("answer_ok", 0.0)]
-        lines.append(f"| {name} | " + " | ".join(f"{100 * c:.0f}%" for c in cells) + " |")
-    return "\n".join(lines)
+        "training questions word for word (flagged as overlap in the report JSON)."
+    )
+    table = _percent_table(
+        [
+            ("tool, held-out wording", held_out, "tool_ok"),
+            ("tool, seen wording", seen, "tool_ok"),
+            ("correct, held-out wording", held_out, "answer_ok"),
+            ("correct, seen wording", seen, "answer_ok"),
+        ]
+    )
+    return f"{intro}\n\n{table}"
 
 
 def run_loop(config: LoopConfig, say: Say) -> LoopResult:
