@@ -19,6 +19,8 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
+    from punie.agent.prompt import PROMPT_STYLES
+
     parser = sub.add_parser("model", help="build or try out a local mlx-lm model")
     model_sub = parser.add_subparsers(dest="model_command", required=True)
 
@@ -40,7 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     )
     init.add_argument(
         "--prompt-style",
-        choices=("brief", "catalogue"),
+        choices=PROMPT_STYLES,
         default="brief",
         help="system prompt the model is trained and run with (default brief: one line, "
         "no catalogue)",

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from punie.agent.messages import EXECUTE_CODE_TOOL
 from punie.agent.prompt import PromptStyle, system_prompt
 from punie.training.dataset.formats import (
     action_format,
@@ -153,8 +152,8 @@ def _schema(row: _Row, add: Any) -> bool:
     if not isinstance(messages, list) or not messages:
         add("'messages' must be a non-empty list")
         return False
-    tools: Any = sample.get("tools", [EXECUTE_CODE_TOOL])
-    if not isinstance(tools, list) or not tools:
+    tools: Any = sample.get("tools")
+    if "tools" in sample and (not isinstance(tools, list) or not tools):
         add("'tools' must be a non-empty list (the execute_code tool) or absent (brief prompts)")
         ok = False
     for index, message in enumerate(cast(list[Any], messages)):

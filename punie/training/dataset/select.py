@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from punie.agent.messages import assistant_code_message
+from punie.agent.messages import EXECUTE_CODE_TOOL, assistant_code_message
 from punie.agent.prompt import PROMPT_STYLES, PromptStyle, prompt_tools, system_prompt
 from punie.training.dataset.formats import calls_final_answer, canonical, tools_in_code
 from punie.training.dataset.source import LedgerInfo, TraceRecord
@@ -217,7 +217,7 @@ def select_samples(
     traces: list[TraceRecord], known_tools: tuple[str, ...], style: PromptStyle = "catalogue"
 ) -> Selection:
     """Apply the selection rules (module docstring) to ``traces``; samples in ``style``."""
-    expected_tools = canonical(prompt_tools("catalogue") or [])
+    expected_tools = canonical([EXECUTE_CODE_TOOL])
     systems = {system_prompt(s) for s in PROMPT_STYLES}
     selection = Selection([], [], Counter(), Counter())
     for trace in traces:
