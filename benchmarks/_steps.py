@@ -26,7 +26,9 @@ class StepRun:
         return sum(self.train_set.lengths) / len(self.train_set.lengths)
 
 
-def train_steps(model_dir: Path, data: Path, method: str, iters: int, batch_size: int) -> StepRun:
+def train_steps(
+    model_dir: Path, data: Path, method: str, iters: int, batch_size: int, **options: Any
+) -> StepRun:
     """Load ``model_dir`` and train ``iters`` measured steps (plus one warm-up) on ``data``."""
     from punie.training.model.mlx_api import module
     from punie.training.train.config import TrainConfig
@@ -38,7 +40,7 @@ def train_steps(model_dir: Path, data: Path, method: str, iters: int, batch_size
     model, config = utils.load_model(Path(model_dir))
     tokenizer = utils.load_tokenizer(Path(model_dir))
     train_set, _, _ = load_datasets(find_dataset_files(Path(data)), tokenizer)
-    cfg = TrainConfig(method=method, iters=iters + 1, batch_size=batch_size)  # type: ignore[arg-type]
+    cfg = TrainConfig(method=method, iters=iters + 1, batch_size=batch_size, **options)  # type: ignore[arg-type]
     reports: list[dict[str, float]] = []
 
     class Callback:

@@ -4,6 +4,7 @@ sandbox, validate, train, fuse/quantize, validate again, report), with tiny numb
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from punie.agent.traces import TraceStore, TurnMeta
 from punie.errors import PunieError
 from punie.tools._context import ToolContext
 from punie.training.loop.config import LoopConfig
+from punie.training.loop.recipes import SCRATCH
 from punie.training.loop.run import run_from_traces, run_loop
 from punie.training.model.build import ensure_default_model
 from punie.training.queries import build_inventory, generate_queries, synthesize
@@ -55,14 +57,15 @@ def test_miniature_loop(tmp_path: Path) -> None:
         holdout_repos=("taskcli",),
         per_intent=1,
         suite_per_intent=1,
-        iters=4,
-        batch_size=1,
+        train=dataclasses.replace(SCRATCH, iters=4, batch_size=1),
         max_steps=1,
         validate_limit=4,
         base_model=base,
+        registry=tmp_path / "trained.json",
+        scratch_train=dataclasses.replace(SCRATCH, iters=2, batch_size=1),
     )
     messages: list[str] = []
-    result = run_loop(config, messages.append)
+    result = anyio.run(run_loop, config, messages.append)
     work = config.workdir
     for name in ("REPORT.md", "accuracy.png", "before.json", "after.json", "suite.json"):
         assert (work / name).is_file(), name
@@ -70,7 +73,7 @@ def test_miniature_loop(tmp_path: Path) -> None:
     assert (work / "data" / "train.jsonl").is_file()
     before = json.loads((work / "before.json").read_text())
     after = json.loads((work / "after.json").read_text())
-    assert before["overall"]["n"] == after["overall"]["n"] == 4
+    assert after["overall"]["n"] == 4 and before["overall"]["n"] == 2  # every 3rd case
     assert before["model"] != after["model"]  # the weights hash changed: a new model answered
     suite = json.loads((work / "suite.json").read_text())
     assert {c["repo"] for c in suite["cases"]} == {"taskcli"}  # never harvested for training
@@ -81,7 +84,14 @@ def test_miniature_loop(tmp_path: Path) -> None:
     assert seen["cases"] and not any(c["holdout_phrasing"] for c in seen["cases"])
     after_seen = json.loads((work / "after-seen-phrasings.json").read_text())
     assert after_seen["overall"]["n"] == 4 and after_seen["model"] == after["model"]
-    assert "seen phrasings (diagnostic)" in (work / "REPORT.md").read_text()
+    report_text = (work / "REPORT.md").read_text()
+    assert "seen phrasings (diagnostic)" in report_text
+    assert "from-scratch tiny model" in report_text and "tiny trained" in report_text
+    scratch = json.loads((work / "scratch" / "after.json").read_text())
+    assert scratch["overall"]["n"] == 4 and scratch["model"] != after["model"]
+    assert json.loads((tmp_path / "trained.json").read_text())[-1]["path"] == str(
+        result.model.resolve() if result.model else ""
+    )
     # the embedded model is prompted briefly, so its dataset and the trained model are too
     sample = json.loads((work / "data" / "train.jsonl").read_text().splitlines()[0])
     assert set(sample) == {"messages"} and sample["messages"][0]["content"] == BRIEF_SYSTEM
@@ -93,7 +103,7 @@ def test_miniature_loop(tmp_path: Path) -> None:
     traces = tmp_path / "deployed.db"
     labelled = anyio.run(_deployment_traces, traces, copy_sandbox("shop", tmp_path))
     assert labelled == 8
-    again = run_from_traces(config, traces, messages.append)
+    again = anyio.run(run_from_traces, config, traces, messages.append)
     assert again.workdir == work / "from-traces" and again.report.is_file()
     card = json.loads((again.workdir / "data" / "dataset_card.json").read_text())
     assert card["prompt_style"] == "brief" and card["source"]["traces_used"] == 8
@@ -104,5 +114,5 @@ def test_miniature_loop(tmp_path: Path) -> None:
 def test_loop_refuses_a_missing_base_model_before_any_work(tmp_path: Path) -> None:
     config = LoopConfig(workdir=tmp_path / "loop", base_model=tmp_path / "no-such-model")
     with pytest.raises(PunieError, match=r"base model .*no-such-model is not a model directory"):
-        run_loop(config, lambda _: None)
+        anyio.run(run_loop, config, lambda _: None)
     assert not (tmp_path / "loop" / "traces.db").exists()  # nothing was harvested

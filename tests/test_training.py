@@ -473,3 +473,31 @@ def test_openblas_reexec_sets_ld_preload() -> None:
         capture_output=True, text=True, env=env | {"PUNIE_NO_OPENBLAS": "1"}, timeout=60,
     )  # fmt: skip
     assert off.stdout.strip() == "disabled"
+
+
+def test_tight_batches_give_mlx_lm_batches_loss(tiny: Path, dataset: Path) -> None:
+    """punie's batches pad to the batch's longest sample; the masked loss over all of them
+    equals the loss over mlx-lm's own batches (padded to 1 + a multiple of 32)."""
+    from punie.training.train.batches import iterate_batches
+    from punie.training.train.data import find_dataset_files, load_datasets
+    from punie.training.train.loss import masked_loss
+
+    model, tokenizer = module("mlx_lm").load(str(tiny))
+    train, _, _ = load_datasets(find_dataset_files(dataset), tokenizer)
+    reference = module("mlx_lm.tuner.trainer").iterate_batches
+
+    def total(batches: Any) -> tuple[float, int, list[int]]:
+        loss_sum, tokens, widths = 0.0, 0, []
+        for batch, lengths in batches:
+            loss, ntoks = masked_loss(model, batch, lengths)
+            loss_sum += float(loss.item()) * int(ntoks.item())
+            tokens += int(ntoks.item())
+            widths.append(int(batch.shape[1]))
+        return loss_sum / tokens, tokens, widths
+
+    ours = total(iterate_batches(train.mlx_dataset, 2, 2048, seed=0))
+    theirs = total(reference(train.mlx_dataset, 2, 2048, seed=0))
+    assert ours[1] == theirs[1] > 0
+    assert ours[0] == pytest.approx(theirs[0], rel=1e-4)
+    assert sum(ours[2]) < sum(theirs[2])  # less padding
+    assert max(train.lengths) <= max(ours[2]) < max(train.lengths) + 8

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 import anyio
 
@@ -24,7 +24,12 @@ from punie.agent.messages import Message, assistant_code_message, tool_message
 from punie.agent.parse import CodeAction, DirectAnswer, ParseFailure, parse_reply
 from punie.agent.prompt import initial_messages
 
-__all__ = ["Step", "StopReason", "TurnResult", "run_turn"]
+__all__ = ["MAX_STEPS", "MAX_TOKENS", "Step", "StopReason", "TurnResult", "run_turn"]
+
+MAX_STEPS: Final = 3
+"""Model replies per turn a user gets by default (``ask``, ``repl``) and validation measures."""
+MAX_TOKENS: Final = 256
+"""Tokens per reply, likewise: a program is rarely longer than 120."""
 
 StopReason = Literal["final_answer", "direct_answer", "max_steps", "backend_error"]
 ActionKind = Literal["code", "direct_answer", "malformed"]
@@ -89,7 +94,7 @@ async def run_turn(
     backend: Backend,
     executor: Executor,
     *,
-    max_steps: int = 8,
+    max_steps: int = MAX_STEPS,
     system: str | None = None,
     on_step: Callable[[Step], None] | None = None,
     history: Sequence[Message] = (),

@@ -23,6 +23,7 @@ from punie.errors import PunieError
 
 __all__ = [
     "BRIEF_SYSTEM",
+    "PROBE_MESSAGES",
     "PROMPT_STYLES",
     "SYSTEM_INTRO",
     "ChatTokenizer",
@@ -33,6 +34,7 @@ __all__ = [
     "prompt_tools",
     "render_prompt",
     "system_prompt",
+    "template_problem",
 ]
 
 PromptStyle = Literal["catalogue", "brief"]
@@ -178,3 +180,75 @@ def render_prompt(
     if not isinstance(text, str):
         raise TypeError(f"apply_chat_template returned {type(text).__name__}, not str")
     return text
+
+
+def _call_code(message: Message) -> list[str]:
+    """The program text of each ``execute_code`` call in an assistant message."""
+    found: list[str] = []
+    calls: Any = message.get("tool_calls") or []
+    for call in cast(list[Any], calls):
+        entry = cast(dict[str, Any], call) if isinstance(call, dict) else {}
+        function: Any = entry.get("function", entry)
+        arguments: Any = (
+            cast(dict[str, Any], function).get("arguments") if isinstance(function, dict) else None
+        )
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments)
+            except ValueError:
+                arguments = None
+        code: Any = (
+            cast(dict[str, Any], arguments).get("code") if isinstance(arguments, dict) else None
+        )
+        if isinstance(code, str):
+            found.append(code)
+    return found
+
+
+def template_problem(
+    tokenizer: ChatTokenizer, messages: Sequence[Message], style: PromptStyle = "catalogue"
+) -> str | None:
+    """Why the model's chat template cannot carry ``messages``, or None when it can.
+
+    Renders them through the template (as training and run time do) and checks that every
+    program of an assistant tool call, every tool result and every user message appears in
+    the text. A template that renders ``content`` only (SmolLM2's own, for one) drops tool
+    calls, and a model trained on its output learns to reply with nothing."""
+    text = tokenizer.apply_chat_template(
+        [dict(m) for m in messages], tools=prompt_tools(style), tokenize=False
+    )
+    if not isinstance(text, str):
+        return f"apply_chat_template returned {type(text).__name__}, not str"
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        wanted: list[tuple[str, str]] = []
+        if role == "assistant":
+            wanted += [("the program of its tool call", code) for code in _call_code(message)]
+        content: Any = message.get("content")
+        if role in ("tool", "user") and isinstance(content, str) and content.strip():
+            wanted.append(("its content", content.strip()))
+        for what, needle in wanted:
+            if needle.strip() not in text:
+                return f"message {index} ({role}): {what} is missing from the rendered text"
+    return None
+
+
+PROBE_MESSAGES: Final[tuple[Message, ...]] = (
+    {"role": "system", "content": BRIEF_SYSTEM},
+    {"role": "user", "content": "Where is Cart defined?"},
+    {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "execute_code",
+                    "arguments": {"code": 'r = goto_definition("Cart")\nprint(r.locations)'},
+                },
+            }
+        ],
+    },
+    {"role": "tool", "content": "[Location(file='shop/cart.py', line=3)]"},
+)
+"""A tool call and its result: what every chat template punie runs must carry."""

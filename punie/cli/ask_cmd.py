@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio
 
+from punie.agent.loop import MAX_STEPS, MAX_TOKENS
 from punie.cli._common import add_server_option, emit_json, server_config
 from punie.errors import PunieError
 
@@ -30,10 +31,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     parser.add_argument(
         "--model",
         default=None,
-        help="mlx model directory, or openai:URL#MODEL_ID (default: the embedded tiny model)",
+        help="mlx model directory, or openai:URL#MODEL_ID "
+        "(default: the newest model `punie loop` trained)",
     )
-    parser.add_argument("--max-steps", type=int, default=8, help="model replies at most (8)")
-    parser.add_argument("--max-tokens", type=int, default=512, help="tokens per reply (512)")
+    parser.add_argument(
+        "--max-steps", type=int, default=MAX_STEPS, help=f"model replies at most ({MAX_STEPS})"
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, default=MAX_TOKENS, help=f"tokens per reply ({MAX_TOKENS})"
+    )
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     parser.add_argument(
         "--traces", type=Path, default=DEFAULT_TRACES, help=f"trace database ({DEFAULT_TRACES})"
@@ -80,9 +86,9 @@ def _ask(args: argparse.Namespace) -> int:
 
         ensure_openblas()  # may restart this command with OpenBLAS preloaded
     if model is None:
-        from punie.training.model.build import ensure_default_model
+        from punie.cli._model import default_model
 
-        model = str(ensure_default_model())
+        model = default_model()
     if int(args.max_steps) < 1:
         raise PunieError("--max-steps must be at least 1")
     backend = load_backend(

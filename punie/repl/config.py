@@ -21,7 +21,7 @@ class ReplConfig:
     repo: Path
     traces: Path
     sandbox: bool = True
-    max_steps: int = 8
+    max_steps: int = 3
     history_tokens: int = 6000
     server: ServerConfig | None = None
     input_history: Path | None = None

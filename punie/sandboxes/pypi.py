@@ -42,6 +42,7 @@ __all__ = [
     "ProgressCallback",
     "SdistSpec",
     "fetch",
+    "fetch_wheel",
     "parse_spec",
     "read_pins",
     "sha256_of",
@@ -356,3 +357,41 @@ def fetch(
         downloaded=downloaded,
         seconds=time.monotonic() - started,
     )
+
+
+def fetch_wheel(
+    spec: str,
+    sha256: str,
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Path:
+    """The pure-Python wheel of ``NAME==VERSION`` whose sha256 is ``sha256``, from the cache or
+    downloaded from PyPI (without its dependencies: nothing is installed or built)."""
+    parsed = parse_spec(spec)
+    cache = paths.cache_dir(cache_dir)
+    wheels = cache / "wheels"
+    with cache_mutex(cache):
+        for cached in sorted(wheels.glob(f"{parsed.normalized.replace('-', '_')}-*.whl")):
+            if sha256_of(cached) == sha256:
+                return cached
+        files = _release_files(parsed)
+        wanted = [
+            item
+            for item in files
+            if str(item.get("filename", "")).endswith("-py3-none-any.whl")
+            and cast(dict[str, Any], item.get("digests") or {}).get("sha256") == sha256
+        ]
+        if not wanted:
+            raise HashMismatch(
+                f"{parsed.key}: PyPI lists no pure-Python wheel with sha256 {sha256}"
+            )
+        filename, url = str(wanted[0]["filename"]), str(wanted[0]["url"])
+        if "/" in filename or not url.startswith("https://"):
+            raise FetchError(f"{parsed.key}: refusing wheel {filename!r} at {url!r}")
+        dest = wheels / filename
+        actual = _download(url, dest, parsed.key, progress)
+        if actual != sha256:
+            dest.unlink(missing_ok=True)
+            raise HashMismatch(f"{filename}: downloaded sha256 {actual} is not the pinned {sha256}")
+        return dest

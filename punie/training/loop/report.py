@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["accuracy_chart", "before_after_rows", "write_report"]
+__all__ = ["accuracy_chart", "before_after_rows", "percent", "write_report"]
 
 
 def before_after_rows(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, ...]]:
@@ -18,13 +18,22 @@ def before_after_rows(before: dict[str, Any], after: dict[str, Any]) -> list[tup
             (
                 name,
                 str(int(a.get("n", b.get("n", 0)))),
-                f"{100 * b.get('tool_ok', 0):.0f}%",
-                f"{100 * a.get('tool_ok', 0):.0f}%",
-                f"{100 * b.get('answer_ok', 0):.0f}%",
-                f"{100 * a.get('answer_ok', 0):.0f}%",
+                percent(b, "tool_ok"),
+                percent(a, "tool_ok"),
+                percent(b, "answer_ok"),
+                percent(a, "answer_ok"),
             )
         )
     return rows
+
+
+def percent(stats: dict[str, Any], metric: str) -> str:
+    """``57% [47-67]``: the share and its 95% interval (when the report has one)."""
+    value = f"{100 * float(stats.get(metric, 0.0)):.0f}%"
+    lo, hi = stats.get(f"{metric}_lo"), stats.get(f"{metric}_hi")
+    if lo is None or hi is None:
+        return value
+    return f"{value} [{100 * float(lo):.0f}-{100 * float(hi):.0f}]"
 
 
 HEADER = ("category", "n", "tool before", "tool after", "correct before", "correct after")

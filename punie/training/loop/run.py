@@ -7,6 +7,7 @@ built once (its ground truth frozen), and a stage whose output exists is reused 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -17,7 +18,9 @@ from typing import Any
 import anyio
 
 from punie.errors import PunieError
+from punie.training.dataset.tokens import load_tokenizer
 from punie.training.loop.config import LoopConfig
+from punie.training.loop.recipes import PRETRAINED, SCRATCH, recipe_for
 from punie.training.loop.report import before_after_rows, table_text, write_report
 
 __all__ = ["LoopResult", "run_loop", "validate_model"]
@@ -32,12 +35,16 @@ class LoopResult:
     before: dict[str, Any]
     after: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict[str, float])
+    model: Path | None = None
+    """The trained (float) model directory."""
+    warnings: tuple[str, ...] = ()
+    """The dataset audit's warnings."""
 
     def table(self) -> str:
         return table_text(before_after_rows(self.before, self.after))
 
 
-def _suite(config: LoopConfig, say: Say) -> tuple[Path, Path]:
+async def _suite(config: LoopConfig, say: Say) -> tuple[Path, Path]:
     """The held-out suite (held-out repos, held-out phrasings) and its diagnostic twin (the
     same repos asked with the phrasings the model was trained on)."""
     from punie.training.validate import build_suites, save_suite
@@ -61,8 +68,8 @@ def _suite(config: LoopConfig, say: Say) -> tuple[Path, Path]:
             sources.append(spec.split("==")[0] + "-" + spec.split("==")[1])
         else:
             sources.append(spec)
-    suites, repos = anyio.run(
-        lambda: build_suites(sources, per_intent=config.suite_per_intent, seed=config.seed + 1)
+    suites, repos = await build_suites(
+        sources, per_intent=config.suite_per_intent, seed=config.seed + 1
     )
     save_suite(path, suites["holdout"], repos)
     save_suite(seen, suites["train"], repos)
@@ -70,7 +77,7 @@ def _suite(config: LoopConfig, say: Say) -> tuple[Path, Path]:
     return path, seen
 
 
-def validate_model(
+async def validate_model(
     model: Path,
     suite: Path,
     out: Path,
@@ -78,8 +85,13 @@ def validate_model(
     say: Say,
     constrain: bool = False,
     allow_overlap: bool = False,
+    untrained: bool = False,
 ) -> dict[str, Any]:
-    """One validation run of the loop, saved to ``out``; returns the report's JSON."""
+    """One validation run of the loop, saved to ``out``; returns the report's JSON.
+
+    ``untrained``: the base before training, on every ``base_every``-th case and its first
+    ``base_max_steps`` replies (it writes no programs yet, and each failed reply makes the next
+    prompt longer: the full suite at user settings would cost more than training)."""
     from punie.training.validate import CaseResult
     from punie.training.validate import validate_model as run_validation
 
@@ -92,15 +104,17 @@ def validate_model(
         if done[0] % 10 == 0:
             say(f"validate {model.name}: {done[0]} cases, {done[1]} correct")
 
-    report = run_validation(
+    report = await run_validation(
         str(model),
         suite,
         limit=total,
-        max_steps=config.max_steps,
+        every=config.base_every if untrained else 1,
+        max_steps=config.base_max_steps if untrained else config.max_steps,
         max_tokens=config.max_tokens,
         constrain=constrain,
         allow_overlap=allow_overlap,
         progress=progress,
+        batch_size=config.validate_batch,
     )
     say(f"validate {model.name}: {len(report.cases)} cases, {done[1]} correct")
     report.save(out)
@@ -126,6 +140,87 @@ def _percent_table(columns: list[Column]) -> str:
         cells = [cell(report, name, key) for _, report, key in columns]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+async def _scratch_model(config: LoopConfig, traces: Path, suite: Path, say: Say) -> dict[str, Any]:
+    """punie's from-scratch tiny model through the same loop: the same traces, its own
+    recipe, the same suite."""
+    from punie.training.dataset.build import build_dataset
+    from punie.training.model.build import ensure_default_model
+    from punie.training.train.run import train_model
+
+    work = config.workdir / "scratch"
+    tiny = ensure_default_model(work / "base")
+    data = work / "data"
+    build_dataset(traces, data, seed=config.seed, tokenizer_dir=tiny)
+    trained = await anyio.to_thread.run_sync(
+        lambda: train_model(
+            data,
+            tiny,
+            work / "train",
+            dataclasses.replace(config.scratch_train or SCRATCH, seed=config.seed),
+            quiet=True,
+        )
+    )
+    return await validate_model(trained.float_model_path, suite, work / "after.json", config, say)
+
+
+def _scratch_text(before: dict[str, Any], after: dict[str, Any], scratch: dict[str, Any]) -> str:
+    intro = (
+        "The same held-out suite: the pretrained base before training (first reply, every "
+        "third case), after this loop, and punie's from-scratch 4.5M-parameter tiny model "
+        "trained on the same traces with its own recipe (full fine-tune, 300 iterations)."
+    )
+    table = _percent_table(
+        [
+            ("tool, base untrained", before, "tool_ok"),
+            ("tool, base trained", after, "tool_ok"),
+            ("tool, tiny trained", scratch, "tool_ok"),
+            ("correct, base untrained", before, "answer_ok"),
+            ("correct, base trained", after, "answer_ok"),
+            ("correct, tiny trained", scratch, "answer_ok"),
+        ]
+    )
+    return f"{intro}\n\n{table}"
+
+
+def _questions(data: Path) -> set[str]:
+    """The user questions of a dataset directory's samples."""
+    found: set[str] = set()
+    for name in ("train.jsonl", "valid.jsonl", "test.jsonl"):
+        path = data / name
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            sample: Any = json.loads(line)
+            for message in sample.get("messages", []):
+                if message.get("role") == "user":
+                    found.add(str(message.get("content", "")).strip())
+    return found
+
+
+def _coverage_text(before: dict[str, Any], after: dict[str, Any], data: Path) -> str:
+    """Correct answers before and after the round, on the suite cases whose question the
+    deployment traces hold and on all the others (no forgetting)."""
+    from punie.training.validate.report import wilson
+
+    asked = _questions(data)
+    old = {str(c["uid"]): c for c in before.get("cases", [])}
+    rows = ["| cases | n | correct before | correct after |", "|---|---|---|---|"]
+    for label, wanted in (("covered by the traces", True), ("not covered", False)):
+        cases = [
+            c for c in after.get("cases", []) if (str(c["question"]).strip() in asked) == wanted
+        ]
+        hits_after = sum(bool(c["answer_ok"]) for c in cases)
+        hits_before = sum(bool(old.get(str(c["uid"]), {}).get("answer_ok")) for c in cases)
+        n = len(cases)
+
+        def cell(hits: int, n: int = n) -> str:
+            lo, hi = wilson(hits, n)
+            return f"{hits}/{n} [{100 * lo:.0f}-{100 * hi:.0f}%]" if n else "-"
+
+        rows.append(f"| {label} | {n} | {cell(hits_before)} | {cell(hits_after)} |")
+    return "\n".join(rows)
 
 
 def _constrained_text(plain: dict[str, Any], constrained: dict[str, Any]) -> str:
@@ -154,12 +249,12 @@ def _seen_text(held_out: dict[str, Any], seen: dict[str, Any]) -> str:
     return f"{intro}\n\n{table}"
 
 
-def run_loop(config: LoopConfig, say: Say) -> LoopResult:
+async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     from punie.training.dataset.audit import audit_dataset
     from punie.training.dataset.build import build_dataset
     from punie.training.harvest.runner import HarvestConfig, harvest
-    from punie.training.model.build import ensure_default_model, is_model_dir
-    from punie.training.train.config import TrainConfig
+    from punie.training.model.build import is_model_dir
+    from punie.training.model.importer import ensure_default_base
     from punie.training.train.run import train_model
 
     workdir = config.workdir
@@ -183,16 +278,14 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
             f"base model {config.base_model} is not a model directory "
             "(config.json, tokenizer.json and model.safetensors)"
         )
-    base = config.base_model or ensure_default_model()
+    base = config.base_model or ensure_default_base()
     end()
 
     end = stage("harvest")
     traces = workdir / "traces.db"
-    harvested = anyio.run(
-        lambda: harvest(
-            HarvestConfig(
-                repos=config.train_repos, out=traces, seed=config.seed, per_intent=config.per_intent
-            )
+    harvested = await harvest(
+        HarvestConfig(
+            repos=config.train_repos, out=traces, seed=config.seed, per_intent=config.per_intent
         )
     )
     end()
@@ -209,46 +302,58 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     sections["Dataset"] = f"{built.samples} samples in {data} (card: {data / 'DATASET.md'})."
 
     end = stage("dataset audit")
-    audit = audit_dataset(data)
+    audit = audit_dataset(data, tokenizer=load_tokenizer(base))
     end()
     if audit.errors:
         first = "; ".join(str(p) for p in audit.errors[:5])
         raise PunieError(f"dataset {data} fails the audit: {first}")
-    sections["Audit"] = f"passed ({len(audit.problems)} warnings)."
+    warnings = [str(p) for p in audit.problems if p.severity != "error"]
+    for warning in warnings:
+        say(f"audit warning: {warning}")
+    sections["Audit"] = (
+        "passed, with warnings:\n" + "\n".join(f"- {w}" for w in warnings)
+        if warnings
+        else "passed, no warnings."
+    )
 
     end = stage("suite")
-    suite, seen_suite = _suite(config, say)
+    suite, seen_suite = await _suite(config, say)
     end()
 
     end = stage("validate before")
-    before = validate_model(base, suite, workdir / "before.json", config, say)
+    before = await validate_model(base, suite, workdir / "before.json", config, say, untrained=True)
     end()
 
     end = stage("train")
-    train_config = TrainConfig(
-        method=config.method,  # pyright: ignore[reportArgumentType]
-        iters=config.iters,
+    recipe = config.train or recipe_for(base)
+    if config.iters is not None:
+        recipe = dataclasses.replace(recipe, iters=config.iters)
+    train_config = dataclasses.replace(
+        recipe,
         seed=config.seed,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        warmup_steps=min(config.warmup_steps, config.iters // 4),
-        steps_per_eval=max(20, config.iters // 6),
+        warmup_steps=min(recipe.warmup_steps, recipe.iters // 4),
+        steps_per_eval=min(recipe.steps_per_eval, max(1, recipe.iters // 4)),
     )
-    trained = train_model(data, base, workdir / "train", train_config, quiet=True, log=say)
+    trained = await anyio.to_thread.run_sync(
+        lambda: train_model(data, base, workdir / "train", train_config, quiet=True, log=say)
+    )
     end()
     sections["Training"] = (
-        f"{config.method}, {config.iters} iterations, loss {trained.first_train_loss:.3f} -> "
+        f"{train_config.method}, {train_config.iters} iterations, "
+        f"loss {trained.first_train_loss:.3f} -> "
         f"{trained.final_train_loss:.3f}, best validation loss {trained.best_val_loss:.3f} at "
         f"iteration {trained.best_iteration}; quantized model: {trained.quantized_model_path}. "
         "Validated on the float model (quantized inference is slower on this CPU)."
     )
 
     end = stage("validate after")
-    after = validate_model(trained.float_model_path, suite, workdir / "after.json", config, say)
+    after = await validate_model(
+        trained.float_model_path, suite, workdir / "after.json", config, say
+    )
     end()
     if config.constrained:
         end = stage("validate after, symbol-constrained")
-        constrained = validate_model(
+        constrained = await validate_model(
             trained.float_model_path,
             suite,
             workdir / "after-constrained.json",
@@ -260,7 +365,7 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
         sections["Symbol-constrained decoding"] = _constrained_text(after, constrained)
 
     end = stage("validate after, seen phrasings")
-    seen = validate_model(
+    seen = await validate_model(
         trained.float_model_path,
         seen_suite,
         workdir / "after-seen-phrasings.json",
@@ -271,20 +376,33 @@ def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     end()
     sections["Held-out repos, seen phrasings (diagnostic)"] = _seen_text(after, seen)
 
+    if config.compare_scratch:
+        end = stage("from-scratch tiny model, same traces")
+        scratch = await _scratch_model(config, traces, suite, say)
+        end()
+        sections["Pretrained base against the from-scratch tiny model"] = _scratch_text(
+            before, after, scratch
+        )
+
     sections["Time"] = "\n".join(f"- {k}: {v:.1f} s" for k, v in seconds.items())
     report = write_report(workdir, before, after, sections)
+    if config.registry is not None:
+        from punie.training.loop.registry import record_trained
+
+        record_trained(trained.float_model_path, base, report, after["overall"], config.registry)
     (workdir / "loop.json").write_text(
         json.dumps({"seconds": seconds, "before": before["overall"], "after": after["overall"]})
         + "\n"
     )
-    return LoopResult(workdir, report, before, after, seconds)
+    return LoopResult(
+        workdir, report, before, after, seconds, trained.float_model_path, tuple(warnings)
+    )
 
 
-def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopResult:
+async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopResult:
     """Retrain the last loop's model on deployment traces (labelled REPL sessions) with LoRA."""
     from punie.training.dataset.audit import audit_dataset
     from punie.training.dataset.build import build_dataset
-    from punie.training.train.config import TrainConfig
     from punie.training.train.run import train_model
 
     workdir = config.workdir
@@ -302,28 +420,46 @@ def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopResult:
     built = build_dataset(traces, data, seed=config.seed, tokenizer_dir=last_model)
     if built.samples == 0:
         raise PunieError(f"{traces} has no usable traces (label turns with /good or /bad + fix)")
-    audit = audit_dataset(data)
+    audit = audit_dataset(data, tokenizer=load_tokenizer(last_model))
     if audit.errors:
         raise PunieError(f"dataset {data} fails the audit: {audit.errors[0]}")
     seconds["build"] = time.perf_counter() - started
     started = time.perf_counter()
-    trained = train_model(
-        data,
-        last_model,
-        round_dir / "train",
-        TrainConfig(method="lora", iters=max(20, config.iters // 5), seed=config.seed),
-        quiet=True,
-        log=say,
+    trained = await anyio.to_thread.run_sync(
+        lambda: train_model(
+            data,
+            last_model,
+            round_dir / "train",
+            dataclasses.replace(
+                PRETRAINED,
+                iters=max(20, (config.iters or (config.train or PRETRAINED).iters) // 5),
+                seed=config.seed,
+            ),
+            quiet=True,
+            log=say,
+        )
     )
     seconds["train"] = time.perf_counter() - started
     started = time.perf_counter()
-    after = validate_model(
-        trained.float_model_path, Path(before["suite"]), round_dir / "after.json", config, say
+    after = await validate_model(
+        trained.float_model_path,
+        Path(before["suite"]),
+        round_dir / "after.json",
+        config,
+        say,
+        allow_overlap=True,  # the traces may cover suite cases: reported apart below
     )
     seconds["validate"] = time.perf_counter() - started
     sections = {
         "Deployment traces": f"{built.samples} samples from {traces}",
+        "Cases the traces cover, and the rest": _coverage_text(before, after, data),
         "Time": "\n".join(f"- {k}: {v:.1f} s" for k, v in seconds.items()),
     }
     report = write_report(round_dir, before, after, sections)
-    return LoopResult(round_dir, report, before, after, seconds)
+    if config.registry is not None:
+        from punie.training.loop.registry import record_trained
+
+        record_trained(
+            trained.float_model_path, last_model, report, after["overall"], config.registry
+        )
+    return LoopResult(round_dir, report, before, after, seconds, trained.float_model_path)

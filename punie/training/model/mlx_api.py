@@ -38,8 +38,10 @@ def flatten(tree: Any) -> dict[str, mx.array]:
     return dict(pairs)
 
 
-def save_safetensors(path: Path, arrays: dict[str, mx.array]) -> None:
-    module("mlx.core").save_safetensors(str(path), arrays)
+def save_safetensors(
+    path: Path, arrays: dict[str, mx.array], metadata: dict[str, str] | None = None
+) -> None:
+    module("mlx.core").save_safetensors(str(path), arrays, metadata=metadata)
 
 
 def versions() -> dict[str, str]:

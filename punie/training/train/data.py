@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from punie.agent.prompt import template_problem
 from punie.errors import PunieError
 from punie.training.model.hashing import files_sha256
 from punie.training.model.mlx_api import module
@@ -193,6 +194,14 @@ def _build(path: Path, samples: list[dict[str, Any]], tokenizer: Any) -> Dataset
             ) from exc
         tokens_list = cast(Sequence[int], item[0])
         offset = int(item[1])
+        if "messages" in samples[index]:
+            style = "catalogue" if samples[index].get("tools") else "brief"
+            problem = template_problem(tokenizer, samples[index]["messages"], style)
+            if problem is not None:
+                raise PunieError(
+                    f"{path} line {line_numbers[index]}: the model's chat template cannot "
+                    f"carry this sample: {problem}"
+                )
         if offset >= len(tokens_list):
             raise PunieError(
                 f"{path} line {line_numbers[index]}: nothing left to train on after the prompt"

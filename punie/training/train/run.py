@@ -37,6 +37,7 @@ from punie.training.train.export import (
     save_model_dir,
     write_model_card,
 )
+from punie.training.train.batches import iterate_batches
 from punie.training.train.loss import masked_loss
 from punie.training.train.memory import check_memory, estimate_memory
 from punie.training.train.openblas import blas_status
@@ -340,11 +341,13 @@ def train_model(
             val_dataset=valid_set.mlx_dataset,
             args=args,
             loss=masked_loss,
+            iterate_batches=iterate_batches,
             training_callback=recorder,
         )
         final_val = float(
             trainer.evaluate(
                 model=model,
+                iterate_batches=iterate_batches,
                 dataset=valid_set.mlx_dataset,
                 batch_size=batch_size,
                 num_batches=config.val_batches,
@@ -379,6 +382,7 @@ def train_model(
         test_loss = float(
             trainer.evaluate(
                 model=model,
+                iterate_batches=iterate_batches,
                 dataset=test_set.mlx_dataset,
                 batch_size=batch_size,
                 num_batches=-1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,18 +12,31 @@ from typing import Any
 from punie.errors import PunieError
 from punie.training.validate.score import CaseResult
 
-__all__ = ["METRICS", "ValidationReport", "compare", "load_report", "summarize"]
+__all__ = ["METRICS", "ValidationReport", "compare", "load_report", "summarize", "wilson"]
 
 METRICS = ("tool_ok", "ran", "fields_ok", "answer_ok")
 
 
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion (sound at 0% and 100% too)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 def summarize(cases: Sequence[CaseResult]) -> dict[str, float]:
+    """Each metric's share of ``cases``, with ``<metric>_lo``/``_hi``: its 95% interval."""
     n = len(cases)
     if n == 0:
         return {"n": 0}
     out: dict[str, float] = {"n": n}
     for metric in METRICS:
-        out[metric] = sum(bool(getattr(c, metric)) for c in cases) / n
+        hits = sum(bool(getattr(c, metric)) for c in cases)
+        out[metric] = hits / n
+        out[f"{metric}_lo"], out[f"{metric}_hi"] = wilson(hits, n)
     out["steps"] = sum(c.steps for c in cases) / n
     out["tokens"] = sum(c.prompt_tokens + c.completion_tokens for c in cases) / n
     out["latency_s"] = sum(c.latency_s for c in cases) / n

@@ -9,8 +9,10 @@ from pathlib import Path
 import anyio
 
 from punie.agent.backends.base import Backend
+from punie.agent.backends.batched import BatchedMlxBackend
+from punie.agent.backends.mlx import MlxBackend
 from punie.agent.executor import Executor
-from punie.agent.loop import run_turn
+from punie.agent.loop import MAX_STEPS, MAX_TOKENS, run_turn
 from punie.errors import PunieError
 from punie.sandboxes import materialize
 from punie.tools._context import ToolContext
@@ -48,6 +50,49 @@ async def known_symbols(ctx: ToolContext) -> set[str]:
     return names
 
 
+async def _run_repo(
+    backend: Backend,
+    ctx: ToolContext,
+    cases: Sequence[tuple[int, Query]],
+    *,
+    max_steps: int,
+    constrain: bool,
+    concurrency: int,
+    done: Callable[[int, CaseResult], None],
+) -> None:
+    """The cases of one repo, ``concurrency`` turns at a time, each with its own executor;
+    with a :class:`BatchedMlxBackend` their replies are decoded together."""
+    from punie.agent.backends.batched import BatchedMlxBackend
+
+    batched = backend if isinstance(backend, BatchedMlxBackend) else None
+    constrain_fn = getattr(backend, "constrain", None) if constrain and batched is None else None
+    symbols = await known_symbols(ctx) if constrain else set[str]()
+    pending = list(cases)
+
+    async def worker() -> None:
+        async with Executor(ctx) as executor:
+            while pending:
+                index, query = pending.pop(0)
+                turn_backend: Backend = backend
+                allowed = allowed_names(query.question, symbols) if constrain else None
+                if batched is not None:
+                    turn_backend = batched.view(allowed)
+                elif constrain_fn is not None:
+                    constrain_fn(allowed)
+                turn = await run_turn(
+                    query.question,
+                    turn_backend,
+                    executor,
+                    max_steps=max_steps,
+                    generate_in_thread=batched is not None,
+                )
+                done(index, score_case(query, turn))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(concurrency if batched is not None else 1):
+            tg.start_soon(worker)
+
+
 async def run_suite(
     backend: Backend,
     queries: Sequence[Query],
@@ -56,50 +101,61 @@ async def run_suite(
     max_steps: int = 3,
     constrain: bool = False,
     progress: Callable[[CaseResult], None] | None = None,
+    concurrency: int = 1,
 ) -> list[CaseResult]:
     """Cases grouped by repo; each repo gets one disposable copy and one warm language server.
 
-    ``constrain`` switches on symbol-constrained decoding (for backends that offer
-    ``constrain(symbols)``) with :func:`allowed_names`.
+    ``constrain`` switches on symbol-constrained decoding with :func:`allowed_names`.
+    ``concurrency`` turns run at once when ``backend`` batches (:class:`BatchedMlxBackend`);
+    results come back in suite order either way.
     """
-    constrain_fn = getattr(backend, "constrain", None) if constrain else None
-    results: list[CaseResult] = []
-    by_repo: dict[str, list[Query]] = {}
-    for query in queries:
-        by_repo.setdefault(query.repo, []).append(query)
+    found: dict[int, CaseResult] = {}
+    by_repo: dict[str, list[tuple[int, Query]]] = {}
+    for index, query in enumerate(queries):
+        by_repo.setdefault(query.repo, []).append((index, query))
+
+    def done(index: int, result: CaseResult) -> None:
+        found[index] = result
+        if progress is not None:
+            progress(result)
+
     for repo, cases in by_repo.items():
         source = repos.get(repo, repo)
         copy = await anyio.to_thread.run_sync(materialize, source)
-        async with ToolContext.at(copy) as ctx, Executor(ctx) as executor:
+        async with ToolContext.at(copy) as ctx:
             await ctx.lsp()
-            repo_symbols = await known_symbols(ctx) if constrain_fn is not None else set[str]()
-            for query in cases:
-                if constrain_fn is not None:
-                    constrain_fn(allowed_names(query.question, repo_symbols))
-                turn = await run_turn(query.question, backend, executor, max_steps=max_steps)
-                result = score_case(query, turn)
-                results.append(result)
-                if progress is not None:
-                    progress(result)
-    return results
+            await _run_repo(
+                backend,
+                ctx,
+                cases,
+                max_steps=max_steps,
+                constrain=constrain,
+                concurrency=concurrency,
+                done=done,
+            )
+    return [found[i] for i in sorted(found)]
 
 
-def validate_model(
+async def validate_model(
     model: str,
     suite: Path,
     *,
     repos: dict[str, str] | None = None,
     limit: int | None = None,
-    max_steps: int = 3,
-    max_tokens: int = 512,
+    every: int = 1,
+    max_steps: int = MAX_STEPS,
+    max_tokens: int = MAX_TOKENS,
     constrain: bool = False,
     allow_overlap: bool = False,
     progress: Callable[[CaseResult], None] | None = None,
+    batch_size: int = 8,
 ) -> ValidationReport:
     """Run ``suite`` with ``model`` (an mlx model dir or ``openai:URL#ID``) and score it.
 
     A suite that overlaps the model's training data is refused, or with ``allow_overlap`` run
     and flagged in the report. ``repos`` adds or overrides where a case's repo comes from.
+    A local model decodes up to ``batch_size`` cases' replies together (1: one at a time).
+    ``every`` keeps every k-th case (after ``limit``): an evenly spread sample.
     """
     from punie.agent.backends import load_backend
 
@@ -107,6 +163,7 @@ def validate_model(
     sources.update(repos or {})
     if limit is not None:
         queries = queries[:limit]
+    queries = queries[:: max(1, every)]
     warning: str | None = None
     dataset = None if model.startswith("openai:") else training_dataset(Path(model))
     if dataset is not None:
@@ -119,17 +176,23 @@ def validate_model(
             if not allow_overlap:
                 raise PunieError(message + " (use --allow-overlap to run it anyway)")
             warning = message
-    backend = load_backend(model, max_tokens=max_tokens)
-    cases = anyio.run(
-        lambda: run_suite(
+    backend: Backend = load_backend(model, max_tokens=max_tokens)
+    batched: BatchedMlxBackend | None = None
+    if isinstance(backend, MlxBackend) and batch_size > 1:
+        backend = batched = BatchedMlxBackend(backend, batch_size=batch_size)
+    try:
+        cases = await run_suite(
             backend,
             queries,
             sources,
             max_steps=max_steps,
             constrain=constrain,
             progress=progress,
+            concurrency=batch_size,
         )
-    )
+    finally:
+        if batched is not None:
+            batched.close()
     return ValidationReport(
         model=backend.identity,
         suite=str(suite),

@@ -1,0 +1,47 @@
+"""Training recipes chosen by what the base model is, each measured (see ``benchmarks/``).
+
+A pretrained base (an imported GGUF) keeps its language knowledge under LoRA on every layer;
+punie's from-scratch tiny model has none to keep and is trained in full at a high rate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Final, cast
+
+from punie.training.train.config import TrainConfig
+
+__all__ = ["PRETRAINED", "SCRATCH", "recipe_for"]
+
+PRETRAINED: Final = TrainConfig(
+    method="lora",
+    iters=120,
+    batch_size=4,
+    learning_rate=5e-4,
+    warmup_steps=10,
+    lora_rank=16,
+    num_layers=-1,
+    steps_per_eval=40,
+    val_batches=4,
+)
+"""About one pass over the loop's ~460 samples: 3.7 s a step on 2 cores (batch 4, ~75 tokens
+a sample), so the whole loop stays within 20 minutes; ``benchmarks/pretrained.py`` measures
+the alternatives."""
+SCRATCH: Final = TrainConfig(
+    method="full", iters=300, batch_size=16, learning_rate=3e-3, warmup_steps=30, steps_per_eval=50
+)
+
+
+def _builder(model_dir: Path) -> str:
+    try:
+        config: Any = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return ""
+    punie: Any = cast(dict[str, Any], config).get("punie") if isinstance(config, dict) else None
+    return str(cast(dict[str, Any], punie).get("builder", "")) if isinstance(punie, dict) else ""
+
+
+def recipe_for(model_dir: Path) -> TrainConfig:
+    """:data:`SCRATCH` for a model ``punie model init-tiny`` built, else :data:`PRETRAINED`."""
+    return SCRATCH if _builder(Path(model_dir)) == "punie model init-tiny" else PRETRAINED
