@@ -62,6 +62,7 @@ def test_miniature_loop(tmp_path: Path) -> None:
         validate_limit=4,
         base_model=base,
         registry=tmp_path / "trained.json",
+        diagnostics=True,
         scratch_train=dataclasses.replace(SCRATCH, iters=2, batch_size=1),
     )
     messages: list[str] = []
@@ -109,6 +110,8 @@ def test_miniature_loop(tmp_path: Path) -> None:
     assert card["prompt_style"] == "brief" and card["source"]["traces_used"] == 8
     assert again.after["model"] != after["model"]  # the LoRA-retrained model answered
     assert again.after["overall"]["n"] == 4
+    # the shop traces cover none of the taskcli suite: all four cases are "not covered"
+    assert "| not covered | 4 |" in again.report.read_text()
 
 
 def test_loop_refuses_a_missing_base_model_before_any_work(tmp_path: Path) -> None:

@@ -32,9 +32,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         f"{PRETRAINED.iters} for a pretrained base)",
     )
     parser.add_argument(
-        "--no-constrained",
+        "--diagnostics",
         action="store_true",
-        help="skip the extra validation with symbol-constrained decoding",
+        help="also validate with symbol-constrained decoding and with the wording trained on "
+        "(two more validation runs)",
     )
     parser.add_argument(
         "--per-intent",
@@ -75,7 +76,7 @@ def _run(args: argparse.Namespace) -> int:
         per_intent=int(args.per_intent),
         validate_limit=args.validate_limit,
         seed=int(args.seed),
-        constrained=not args.no_constrained,
+        diagnostics=bool(args.diagnostics),
         base_model=args.base_model,
     )
 

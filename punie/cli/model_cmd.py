@@ -115,12 +115,18 @@ def _import(args: argparse.Namespace) -> int:
         "source": result.source,
         "seconds": round(result.seconds, 2),
     }
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        print(f"imported {gguf.name} into {result.path} in {result.seconds:.1f} s")
-        print(f"parameters: {result.parameters:,}; weights sha256: {result.weights_sha256}")
-        print(f"source: {json.dumps(result.source)}")
+    return _emit(
+        args,
+        summary,
+        f"imported {gguf.name} into {result.path} in {result.seconds:.1f} s",
+        f"parameters: {result.parameters:,}; weights sha256: {result.weights_sha256}",
+        f"source: {json.dumps(result.source)}",
+    )
+
+
+def _emit(args: argparse.Namespace, summary: dict[str, Any], *lines: str) -> int:
+    """``summary`` as JSON with ``--json``, else ``lines`` for a person."""
+    print(json.dumps(summary, indent=2) if args.json else "\n".join(lines))
     return 0
 
 
@@ -146,15 +152,15 @@ def _init_tiny(args: argparse.Namespace) -> int:
         "corpus_sha256": result.corpus_sha256,
         "seconds": round(result.seconds, 2),
     }
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        print(f"built {result.size} model in {result.path} in {result.seconds:.1f} s")
-        print(f"parameters: {result.parameters:,}")
-        print(f"weights sha256: {result.weights_sha256}")
-        vocab, corpus = result.tokenizer_vocab, result.corpus_bytes
-        print(f"tokenizer: {vocab} tokens, trained on {corpus:,} bytes of source")
-    return 0
+    vocab, corpus = result.tokenizer_vocab, result.corpus_bytes
+    return _emit(
+        args,
+        summary,
+        f"built {result.size} model in {result.path} in {result.seconds:.1f} s",
+        f"parameters: {result.parameters:,}",
+        f"weights sha256: {result.weights_sha256}",
+        f"tokenizer: {vocab} tokens, trained on {corpus:,} bytes of source",
+    )
 
 
 def _generate(args: argparse.Namespace) -> int:

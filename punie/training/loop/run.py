@@ -20,7 +20,7 @@ import anyio
 from punie.errors import PunieError
 from punie.training.dataset.tokens import load_tokenizer
 from punie.training.loop.config import LoopConfig
-from punie.training.loop.recipes import PRETRAINED, SCRATCH, recipe_for
+from punie.training.loop.recipes import PRETRAINED, SCRATCH_IN_LOOP, recipe_for
 from punie.training.loop.report import before_after_rows, table_text, write_report
 
 __all__ = ["LoopResult", "run_loop", "validate_model"]
@@ -158,7 +158,7 @@ async def _scratch_model(config: LoopConfig, traces: Path, suite: Path, say: Say
             data,
             tiny,
             work / "train",
-            dataclasses.replace(config.scratch_train or SCRATCH, seed=config.seed),
+            dataclasses.replace(config.scratch_train or SCRATCH_IN_LOOP, seed=config.seed),
             quiet=True,
         )
     )
@@ -169,7 +169,7 @@ def _scratch_text(before: dict[str, Any], after: dict[str, Any], scratch: dict[s
     intro = (
         "The same held-out suite: the pretrained base before training (first reply, every "
         "third case), after this loop, and punie's from-scratch 4.5M-parameter tiny model "
-        "trained on the same traces with its own recipe (full fine-tune, 300 iterations)."
+        "trained on the same traces with its own recipe (full fine-tune, 200 iterations)."
     )
     table = _percent_table(
         [
@@ -351,7 +351,7 @@ async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
         trained.float_model_path, suite, workdir / "after.json", config, say
     )
     end()
-    if config.constrained:
+    if config.diagnostics:
         end = stage("validate after, symbol-constrained")
         constrained = await validate_model(
             trained.float_model_path,
@@ -364,17 +364,17 @@ async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
         end()
         sections["Symbol-constrained decoding"] = _constrained_text(after, constrained)
 
-    end = stage("validate after, seen phrasings")
-    seen = await validate_model(
-        trained.float_model_path,
-        seen_suite,
-        workdir / "after-seen-phrasings.json",
-        config,
-        say,
-        allow_overlap=True,
-    )
-    end()
-    sections["Held-out repos, seen phrasings (diagnostic)"] = _seen_text(after, seen)
+        end = stage("validate after, seen phrasings")
+        seen = await validate_model(
+            trained.float_model_path,
+            seen_suite,
+            workdir / "after-seen-phrasings.json",
+            config,
+            say,
+            allow_overlap=True,
+        )
+        end()
+        sections["Held-out repos, seen phrasings (diagnostic)"] = _seen_text(after, seen)
 
     if config.compare_scratch:
         end = stage("from-scratch tiny model, same traces")

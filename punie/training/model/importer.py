@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from punie.agent.prompt import PromptStyle
 from punie.errors import PunieError
-from punie.training.model.chat_template import CHAT_TEMPLATE
+from punie.training.model.tokenizer import EOS_TOKEN, PAD_TOKEN, save_hf_tokenizer
 
 __all__ = [
     "DEFAULT_BASE_DIR",
@@ -57,9 +57,6 @@ SMOLLM2: Final = WheelSource(
     license="Apache-2.0",
     upstream="HuggingFaceTB/SmolLM2-135M-Instruct (Q4_1 GGUF)",
 )
-
-_PAD: Final = "<|endoftext|>"
-_EOS: Final = "<|im_end|>"
 
 
 @dataclass(frozen=True)
@@ -98,34 +95,6 @@ def smollm2_gguf(cache_dir: Path | None = None, source: WheelSource = SMOLLM2) -
     return target
 
 
-def _tokenizer_config(special: dict[int, str], max_length: int) -> dict[str, Any]:
-    added = {
-        str(index): {
-            "content": token,
-            "lstrip": False,
-            "normalized": False,
-            "rstrip": False,
-            "single_word": False,
-            "special": True,
-        }
-        for index, token in sorted(special.items())
-    }
-    return {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "added_tokens_decoder": added,
-        "bos_token": None,
-        "eos_token": _EOS,
-        "pad_token": _PAD,
-        "unk_token": None,
-        "add_bos_token": False,
-        "add_prefix_space": False,
-        "clean_up_tokenization_spaces": False,
-        "split_special_tokens": False,
-        "model_max_length": max_length,
-        "chat_template": CHAT_TEMPLATE,
-    }
-
-
 def import_gguf(
     gguf_path: Path,
     out: Path,
@@ -157,14 +126,14 @@ def import_gguf(
     gguf = load_gguf(Path(gguf_path))
     config = llama_config(gguf)
     tokenizer, special = build_tokenizer(gguf)
-    tokens_ok = [tokenizer.token_to_id(t) for t in (_PAD, "<|im_start|>", _EOS)]
-    if any(t is None for t in tokens_ok):
-        raise PunieError(
-            f"{gguf_path}: the vocabulary lacks ChatML's {_PAD}, <|im_start|> or {_EOS}; "
-            "punie's chat template needs them"
-        )
-    eos_id = int(tokenizer.token_to_id(_EOS))
-    pad_id = int(tokenizer.token_to_id(_PAD))
+    for needed in (PAD_TOKEN, "<|im_start|>", EOS_TOKEN):
+        if tokenizer.token_to_id(needed) is None:
+            raise PunieError(
+                f"{gguf_path}: the vocabulary has no {needed}; punie's chat template (ChatML "
+                "with tool calls) needs <|endoftext|>, <|im_start|> and <|im_end|>"
+            )
+    eos_id = int(tokenizer.token_to_id(EOS_TOKEN))
+    pad_id = int(tokenizer.token_to_id(PAD_TOKEN))
     weights = dequantized_weights(gguf, mx.float32)
     eval_arrays(weights)
     gguf_sha = sha256_of(Path(gguf_path))
@@ -192,17 +161,11 @@ def import_gguf(
     try:
         save_safetensors(staging / "model.safetensors", weights, {"format": "mlx"})
         (staging / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-        tokenizer.save(str(staging / "tokenizer.json"))
-        max_length = int(config["max_position_embeddings"])
-        (staging / "tokenizer_config.json").write_text(
-            json.dumps(
-                _tokenizer_config({int(tokenizer.token_to_id(t)): t for t in special}, max_length),
-                indent=2,
-            )
-            + "\n"
-        )
-        (staging / "special_tokens_map.json").write_text(
-            json.dumps({"eos_token": _EOS, "pad_token": _PAD}, indent=2) + "\n"
+        save_hf_tokenizer(
+            tokenizer,
+            staging,
+            model_max_length=int(config["max_position_embeddings"]),
+            special=special,
         )
         (staging / "generation_config.json").write_text(
             json.dumps({"eos_token_id": [eos_id], "do_sample": False}, indent=2) + "\n"

@@ -60,17 +60,24 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Tokenizer:
     return tokenizer
 
 
-def save_hf_tokenizer(tokenizer: Tokenizer, out: Path, *, model_max_length: int) -> dict[str, int]:
-    """Write ``tokenizer.json`` and ``tokenizer_config.json`` (with the chat template) to ``out``;
-    return the ids of the special tokens."""
+def save_hf_tokenizer(
+    tokenizer: Tokenizer,
+    out: Path,
+    *,
+    model_max_length: int,
+    special: Sequence[str] = SPECIAL_TOKENS,
+) -> dict[str, int]:
+    """Write ``tokenizer.json``, ``tokenizer_config.json`` (with punie's chat template) and
+    ``special_tokens_map.json`` to ``out``; return the ids of the ``special`` tokens, which
+    must include :data:`EOS_TOKEN` and :data:`PAD_TOKEN`."""
     out.mkdir(parents=True, exist_ok=True)
     tokenizer.save(str(out / "tokenizer.json"))
     ids: dict[str, int] = {}
     added: dict[str, dict[str, Any]] = {}
-    for token in SPECIAL_TOKENS:
+    for token in special:
         token_id = tokenizer.token_to_id(token)
-        if token_id is None:  # pragma: no cover - the trainer always adds them
-            raise RuntimeError(f"special token {token} missing from the trained vocabulary")
+        if token_id is None:
+            raise RuntimeError(f"special token {token} missing from the vocabulary")
         ids[token] = token_id
         added[str(token_id)] = {
             "content": token,
@@ -80,10 +87,13 @@ def save_hf_tokenizer(tokenizer: Tokenizer, out: Path, *, model_max_length: int)
             "single_word": False,
             "special": True,
         }
+    for needed in (EOS_TOKEN, PAD_TOKEN):
+        if needed not in ids:
+            raise RuntimeError(f"the chat template needs the special token {needed}")
     config: dict[str, Any] = {
         "tokenizer_class": "PreTrainedTokenizerFast",
         "added_tokens_decoder": added,
-        "additional_special_tokens": [t for t in SPECIAL_TOKENS if t not in (PAD_TOKEN, EOS_TOKEN)],
+        "additional_special_tokens": [t for t in special if t not in (PAD_TOKEN, EOS_TOKEN)],
         "bos_token": None,
         "eos_token": EOS_TOKEN,
         "pad_token": PAD_TOKEN,

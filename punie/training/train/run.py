@@ -28,6 +28,7 @@ import numpy as np
 from punie.errors import PunieError
 from punie.training.model.hashing import file_sha256, weights_sha256
 from punie.training.model.mlx_api import eval_arrays, flatten, module, save_safetensors, versions
+from punie.training.train.batches import iterate_batches
 from punie.training.train.config import TrainConfig
 from punie.training.train.data import Dataset, find_dataset_files, load_datasets, read_jsonl
 from punie.training.train.export import (
@@ -37,7 +38,6 @@ from punie.training.train.export import (
     save_model_dir,
     write_model_card,
 )
-from punie.training.train.batches import iterate_batches
 from punie.training.train.loss import masked_loss
 from punie.training.train.memory import check_memory, estimate_memory
 from punie.training.train.openblas import blas_status
