@@ -113,7 +113,7 @@ class BatchedMlxBackend:
         request.done.wait()
         if request.error is not None:
             raise request.error
-        text = self.inner.tokenizer.decode(request.generated)
+        text = self._detokenize(request.generated)
         if _STOP_AFTER in text:
             text = text[: text.index(_STOP_AFTER) + len(_STOP_AFTER)]
         return Generation(
@@ -125,6 +125,15 @@ class BatchedMlxBackend:
             prompt=prompt,
             extra={"batched": True},
         )
+
+    def _detokenize(self, tokens: list[int]) -> str:
+        """The text as ``stream_generate`` would have streamed it (its detokenizer, so a
+        leading space is trimmed the same way)."""
+        detokenizer: Any = self.inner.tokenizer.detokenizer
+        for token in tokens:
+            detokenizer.add_token(token)
+        detokenizer.finalize()
+        return str(detokenizer.text)
 
     def close(self) -> None:
         with self._cond:
