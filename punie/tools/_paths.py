@@ -8,7 +8,13 @@ from typing import Literal, NamedTuple
 from punie.tools._context import ToolContext
 from punie.workspace import PathOutsideWorkspace
 
-__all__ = ["WorkspacePath", "workspace_path"]
+__all__ = ["WorkspacePath", "git_internal", "workspace_path"]
+
+
+def git_internal(relative: str) -> bool:
+    """Whether a workspace-relative path lies in a ``.git`` directory (its config and hooks can
+    make git run programs, so edits never go there)."""
+    return ".git" in Path(relative).parts
 
 
 class WorkspacePath(NamedTuple):

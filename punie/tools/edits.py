@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from punie.tools._context import ToolContext
-from punie.tools._paths import workspace_path
+from punie.tools._paths import git_internal, workspace_path
 from punie.tools._types import Diagnostic
 
 __all__ = ["ReplaceResult", "WriteResult", "replace_in_file", "write_file"]
@@ -75,6 +75,8 @@ async def write_file(ctx: ToolContext, path: str, content: str) -> WriteResult:
     if isinstance(found, str):
         return WriteResult(success=False, error=found, path=path)
     target, rel = found
+    if git_internal(rel):
+        return WriteResult(success=False, error=f"{path!r} is inside .git: not editable", path=rel)
     if target.is_dir():
         return WriteResult(success=False, error=f"{path!r} is a directory", path=path)
     created = not target.exists()
@@ -101,6 +103,9 @@ async def replace_in_file(ctx: ToolContext, path: str, old: str, new: str) -> Re
     if isinstance(found, str):
         return ReplaceResult(success=False, error=found, path=path)
     target, rel = found
+    if git_internal(rel):
+        error = f"{path!r} is inside .git: not editable"
+        return ReplaceResult(success=False, error=error, path=rel)
     if not old:
         return ReplaceResult(success=False, error="old text is empty", path=rel)
     try:

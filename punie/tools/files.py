@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
+import regex as _regex
 
 from punie.tools._context import ToolContext
 from punie.tools._paths import workspace_path
@@ -179,8 +181,10 @@ def _walk(workspace: Workspace, top: Path) -> Iterator[Path]:
 
 
 def _search(
-    workspace: Workspace, top: Path, pattern: re.Pattern[str], limit: int
+    workspace: Workspace, top: Path, pattern: Any, limit: int, deadline: float
 ) -> tuple[list[Location], bool]:
+    """Matches of ``pattern`` (a ``regex`` pattern: its searches take a timeout) until
+    ``limit``; past ``deadline`` (``time.monotonic()``) a search raises ``TimeoutError``."""
     matches: list[Location] = []
     for path in _walk(workspace, top):
         try:
@@ -192,7 +196,7 @@ def _search(
             continue
         rel = path.relative_to(workspace.root).as_posix()
         for number, line in enumerate(text.splitlines(), 1):
-            found = pattern.search(line)
+            found = pattern.search(line, timeout=max(0.001, deadline - time.monotonic()))
             if found is None:
                 continue
             if len(matches) == limit:
@@ -200,6 +204,10 @@ def _search(
             column, end = found.start() + 1, found.end() + 1
             matches.append(Location(rel, number, column, number, end, line))
     return matches, False
+
+
+GREP_SECONDS = 10.0
+"""One grep call searches for at most this long (the regex engine is interrupted)."""
 
 
 async def grep(ctx: ToolContext, pattern: str, path: str = ".", regex: bool = False) -> GrepResult:
@@ -211,14 +219,22 @@ async def grep(ctx: ToolContext, pattern: str, path: str = ".", regex: bool = Fa
         return GrepResult(success=False, error=found, pattern=pattern, path=path)
     top, rel = found
     try:
-        compiled = re.compile(pattern if regex else re.escape(pattern))
-    except re.error as exc:
+        compiled = _regex.compile(pattern if regex else _regex.escape(pattern))
+    except _regex.error as exc:
         error = f"invalid regex {pattern!r}: {exc}"
         return GrepResult(success=False, error=error, pattern=pattern, path=path)
     limit = ctx.config.max_grep_matches
-    matches, truncated = await anyio.to_thread.run_sync(
-        _search, ctx.workspace, top, compiled, limit
-    )
+    deadline = time.monotonic() + GREP_SECONDS
+    try:
+        matches, truncated = await anyio.to_thread.run_sync(
+            _search, ctx.workspace, top, compiled, limit, deadline
+        )
+    except TimeoutError:
+        error = (
+            f"the search for {pattern!r} took longer than {GREP_SECONDS:g}s and was stopped "
+            "(a regex with nested repetition, like (a+)+, can take exponential time)"
+        )
+        return GrepResult(success=False, error=error, pattern=pattern, path=path)
     return GrepResult(
         success=True,
         pattern=pattern,

@@ -137,12 +137,38 @@ class GitLogResult:
         return "\n".join([head, *(c.render() for c in self.commits)])
 
 
+HARDENING: tuple[str, ...] = (
+    "-c",
+    "core.quotepath=false",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    f"core.hooksPath={os.devnull}",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "protocol.allow=never",
+    "--no-pager",
+)
+"""Options before every git command: a repository's own config (written by the model, or
+shipped in an sdist) cannot make status, diff or log run a program: no fsmonitor hook, no
+hooks, no pager, no transport. ``git diff`` also gets ``--no-textconv
+--no-ext-diff``; the system and global config are not read at all."""
+
+
 async def _git(ctx: ToolContext, *args: str, ok: tuple[int, ...] = (0,)) -> Completed:
     program = shutil.which("git")
     if program is None:
         raise _GitError("git is not installed")
-    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    argv = [program, "-c", "core.quotepath=false", "--no-pager", *args]
+    env = dict(
+        os.environ,
+        GIT_OPTIONAL_LOCKS="0",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        LC_ALL="C",
+    )
+    argv = [program, *HARDENING, *args]
     try:
         done = await run_program(argv, cwd=ctx.workspace.root, timeout=_TIMEOUT, env=env)
     except OSError as exc:
@@ -219,7 +245,8 @@ def _numstat(output: str) -> list[GitFileDiff]:
 
 async def git_diff(ctx: ToolContext, staged: bool = False) -> GitDiffResult:
     """Per-file added/removed line counts and the unified diff of the workspace's changes."""
-    base = ["diff", "--relative", "--no-color", "--no-ext-diff", *(["--cached"] if staged else [])]
+    base = ["diff", "--relative", "--no-color", "--no-ext-diff", "--no-textconv"]
+    base += ["--cached"] if staged else []
     try:
         numstat = await _git(ctx, *base, "--numstat", "-z")
         text = (await _git(ctx, *base, "--patch")).stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -132,10 +133,23 @@ async def _run(ctx: ToolContext, argv: list[str]) -> tuple[Completed | None, str
         return None, f"cannot run {Path(argv[0]).name}: {exc}"
 
 
+_QUOTED_SOURCE = re.compile(r"^\s*(\d+\s*)?\|")
+
+
+def error_lines(text: str, limit: int = 8) -> str:
+    """A tool's error output without the source lines it quotes (``12 | ...`` and the caret
+    lines under them): a config that points outside the workspace (``extend = "/etc/x"``)
+    must not show that file's content to the model through the parse error."""
+    kept = [line for line in text.splitlines() if line.strip()]
+    kept = [line for line in kept if not _QUOTED_SOURCE.match(line)]
+    kept = [line for line in kept if line.strip(" ^~-")]
+    return tail("\n".join(kept), limit)
+
+
 def _failed(name: str, done: Completed) -> str:
     if done.timed_out:
         return f"{name} timed out after {_TIMEOUT:.0f}s"
-    detail = tail(done.stderr or done.stdout, 8) or "no output"
+    detail = error_lines(done.stderr or done.stdout) or "no output"
     return f"{name} exited with status {done.returncode}: {detail}"
 
 
