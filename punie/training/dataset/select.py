@@ -176,14 +176,26 @@ def _corrected_sample(
     last = trace.steps[-1] if trace.steps else None
     if last is None:
         return "bad, corrected, but no steps"
+    text = correction.strip()
     if any(s.action == "malformed" for s in trace.steps[:-1]):
-        return "bad, corrected, but a malformed reply precedes the answer"
+        if not _is_program(text):
+            return "bad, corrected in prose, but a malformed reply precedes the answer"
+        # the corrected program answers the question by itself: teach it as the first reply
+        return Sample(
+            messages=[dict(m) for m in messages[: trace.steps[0].message_count]]
+            + [dict(assistant_code_message(text))],
+            step=0,  # it replaces the first reply, whose prompt it keeps
+            corrected=True,
+            tools=tools_in_code(text, known_tools),
+            tools_source="static",
+            prompt_sha256=trace.steps[0].prompt_sha256,  # the first reply's prompt, exactly
+            **_base(trace),
+        )
     ends_on_answer = (
         messages[-1].get("role") == "assistant" and last.message_count == len(messages) - 1
     )
     prefix = messages[:-1] if ends_on_answer else list(messages)
     prompt_sha = last.prompt_sha256 if ends_on_answer else None
-    text = correction.strip()
     if _is_program(text):
         reply: dict[str, Any] = dict(assistant_code_message(text))
         tools = tools_in_code(text, known_tools)

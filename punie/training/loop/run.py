@@ -434,6 +434,8 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
                 PRETRAINED,
                 iters=max(20, (config.iters or (config.train or PRETRAINED).iters) // 5),
                 seed=config.seed,
+                select="final",
+                steps_per_eval=10**6,  # no mid-run evaluations: the final weights are kept
             ),
             quiet=True,
             log=say,

@@ -33,6 +33,10 @@ class TrainConfig:
     steps_per_report: int = 10
     val_batches: int = -1
     keep_all_checkpoints: bool = False
+    select: Literal["best", "final"] = "best"
+    """Which weights become the model: the checkpoint with the lowest validation loss, or the
+    final ones (a round on a few deployment traces has too small a validation split to rank
+    checkpoints by, and its starting point would often win)."""
     # LoRA / DoRA.
     num_layers: int = -1
     lora_rank: int = 8
@@ -60,6 +64,8 @@ class TrainConfig:
             raise PunieError(
                 f"--q-bits {self.q_bits} is not one of 2, 3, 4, 5, 6, 8 (or 0 for none)"
             )
+        if self.select not in ("best", "final"):
+            raise PunieError(f"unknown checkpoint selection {self.select!r}; use best or final")
         if self.optimizer not in ("adam", "adamw"):
             raise PunieError(f"unknown optimizer {self.optimizer!r}; use adam or adamw")
 

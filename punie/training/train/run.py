@@ -371,7 +371,10 @@ def train_model(
     if recorder.best is None:  # pragma: no cover - record_val above always sets it
         raise PunieError("training produced no validation result")
     best_iteration, best_loss, best_path = recorder.best
-    say(f"selected iteration {best_iteration} (validation loss {best_loss:.4f})")
+    if config.select == "final":
+        best_iteration, best_loss = config.iters, final_val
+        best_path = checkpoints / "final_weights.safetensors"
+    say(f"selected iteration {best_iteration} (validation loss {best_loss:.4f}, {config.select})")
     model.load_weights(str(best_path), strict=False)
     eval_arrays(model.parameters())
     if adapters is not None:
