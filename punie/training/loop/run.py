@@ -206,6 +206,8 @@ def _add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
             strict=True,
         )
     )
+    asked = _questions(data)  # never replay a question the round has: no duplicates or leaks
+    pool = [(r, m) for r, m in pool if not (_row_questions(r) & asked)]
     rng = random.Random(seed)
     extra = rng.sample(pool, min(len(pool), per_sample * len(rows)))
     mixed = [*zip(rows, metas, strict=True), *extra] if metas else [(r, "") for r in rows]
@@ -216,18 +218,24 @@ def _add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
     return len(extra) if metas else 0
 
 
+def _row_questions(line: str) -> set[str]:
+    """The user questions of one dataset line."""
+    sample: Any = json.loads(line)
+    return {
+        str(m.get("content", "")).strip()
+        for m in sample.get("messages", [])
+        if m.get("role") == "user"
+    }
+
+
 def _questions(data: Path) -> set[str]:
     """The user questions of a dataset directory's samples."""
     found: set[str] = set()
     for name in ("train.jsonl", "valid.jsonl", "test.jsonl"):
         path = data / name
-        if not path.is_file():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            sample: Any = json.loads(line)
-            for message in sample.get("messages", []):
-                if message.get("role") == "user":
-                    found.add(str(message.get("content", "")).strip())
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                found |= _row_questions(line)
     return found
 
 
