@@ -107,6 +107,20 @@ def _spawn(kind: str, args: list[str]) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _ratio_rows(
+    results: list[tuple[str, dict[str, Any]]], baseline: float, fmt: str
+) -> list[list[str]]:
+    """Table rows: name, tokens/s, ratio against ``baseline`` (or the worker's error)."""
+    rows: list[list[str]] = []
+    for name, r in results:
+        if "error" in r:
+            rows.append([name, "error", str(r["error"])[:60]])
+            continue
+        ratio = f"{r['tokens_per_s'] / baseline:.2f}x" if baseline else "-"
+        rows.append([name, fmt.format(r["tokens_per_s"]), ratio])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=REPO / "runs" / "loop" / "data")
@@ -135,26 +149,14 @@ def main() -> None:
         (name, _spawn("train", [str(model), str(args.data), json.dumps(o), str(args.iters)]))
         for name, o in TRAIN
     ]
-    base = trained[2][1].get("tokens_per_s", 0.0)
-    rows = [
-        [name, f"{r['tokens_per_s']:.0f}", f"{r['tokens_per_s'] / base:.2f}x" if base else "-"]
-        if "error" not in r
-        else [name, "error", r["error"][:60]]
-        for name, r in trained
-    ]
+    rows = _ratio_rows(trained, trained[2][1].get("tokens_per_s", 0.0), "{:.0f}")
     print(f"training, batch 4, {args.iters} measured steps, dataset {args.data}")
     print(table(["recipe", "train tok/s", "vs lora all layers"], rows))
     generated = [
         (name, _spawn("generate", [str(model), dtype, str(batch), str(args.tokens)]))
         for name, dtype, batch in GENERATE
     ]
-    single = generated[0][1].get("tokens_per_s", 0.0)
-    rows = [
-        [name, f"{r['tokens_per_s']:.1f}", f"{r['tokens_per_s'] / single:.2f}x" if single else "-"]
-        if "error" not in r
-        else [name, "error", r["error"][:60]]
-        for name, r in generated
-    ]
+    rows = _ratio_rows(generated, generated[0][1].get("tokens_per_s", 0.0), "{:.1f}")
     print(f"\ngreedy generation, {args.tokens} tokens per sequence")
     print(table(["configuration", "tok/s (all sequences)", "vs float32 x1"], rows))
 
