@@ -4,6 +4,7 @@ inventory."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -231,7 +232,7 @@ def _wf_error_scope(inv: Inventory) -> list[Candidate]:
 
 
 _DEF = "goto_definition"
-INTENTS: tuple[IntentSpec, ...] = (
+_BASE_INTENTS: tuple[IntentSpec, ...] = (
     IntentSpec(
         "definition.location",
         "definition",
@@ -725,6 +726,21 @@ DIRECT: tuple[DirectItem, ...] = (
         ("static", "type error"),
     ),
 )
+
+
+def _with_paraphrases(specs: tuple[IntentSpec, ...]) -> tuple[IntentSpec, ...]:
+    """Each intent's extra training phrasings inserted before its held-out ones."""
+    from punie.training.queries.paraphrases import EXTRA_TEMPLATES
+
+    out: list[IntentSpec] = []
+    for spec in specs:
+        extra = EXTRA_TEMPLATES.get(spec.intent, ())
+        train, held = spec.templates[: -spec.holdout], spec.templates[-spec.holdout :]
+        out.append(dataclasses.replace(spec, templates=(*train, *extra, *held)))
+    return tuple(out)
+
+
+INTENTS: tuple[IntentSpec, ...] = _with_paraphrases(_BASE_INTENTS)
 
 
 def intent_spec(intent: str) -> IntentSpec | None:

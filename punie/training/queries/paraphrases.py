@@ -1,0 +1,201 @@
+"""More training phrasings per intent, so a model learns what a question asks rather than a
+handful of sentences. They join each intent's training phrasings; the held-out phrasings (the
+suite's wording) stay last and untouched."""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["EXTRA_TEMPLATES"]
+
+EXTRA_TEMPLATES: Final[dict[str, tuple[str, ...]]] = {
+    "definition.location": (
+        "Give the file:line of the definition of {symbol}.",
+        "Point me to where {symbol} is defined, with the line number.",
+        "What is the definition site of {symbol} (file and line)?",
+        "Jump to {symbol}: which file and line?",
+        "At what file and line does {symbol} get defined?",
+    ),
+    "definition.file": (
+        "Just the file name: where does {symbol} live?",
+        "Name the module file that defines {symbol} (no line number).",
+        "{symbol} comes from which file?",
+        "What is the path of the file declaring {symbol}?",
+        "Which .py file holds {symbol}? Only the file, please.",
+    ),
+    "references.file_count": (
+        "How many source files make use of {symbol}?",
+        "Give me the number of files where {symbol} is referenced.",
+        "{symbol}: in how many distinct files does it appear as a reference?",
+        "Count how many files depend on {symbol}.",
+        "Tell me the file count of references to {symbol}.",
+    ),
+    "references.files": (
+        "Show me the files that make use of {symbol}.",
+        "Which source files reference {symbol}? Give the paths.",
+        "List every module file where {symbol} is used.",
+        "{symbol} is referenced from which files?",
+        "Give the paths of the files that refer to {symbol}.",
+    ),
+    "hover.return_type": (
+        "What comes back when {symbol} is called?",
+        "What is the type of the value {symbol} returns?",
+        "Give me the return annotation of {symbol}.",
+        "{symbol} returns what type?",
+        "Calling {symbol} gives back a value of which type?",
+    ),
+    "hover.docstring": (
+        "What does the documentation string of {symbol} say?",
+        "Quote the docstring of {symbol}.",
+        "Print the doc text written for {symbol}.",
+        "How is {symbol} described in its docstring?",
+        "Show me the documentation comment of {symbol}.",
+    ),
+    "symbols.top_level": (
+        "Name the classes and functions defined at module level in {file}.",
+        "Give an outline of {file}: its top-level classes and functions.",
+        "Which module-level functions and classes does {file} have?",
+        "What does {file} declare at the top level? Classes and functions only.",
+        "List what {file} defines at module scope (classes and functions).",
+    ),
+    "symbols.class_count": (
+        "Count the class definitions in {file}.",
+        "How many classes live in {file}?",
+        "Give me the number of classes declared in {file}.",
+        "{file}: how many class statements does it have?",
+        "What is the class count of {file}?",
+    ),
+    "symbols.methods": (
+        "List every method of the class {symbol}.",
+        "Give the names of the methods declared in {symbol}.",
+        "Which methods does {symbol} declare in its body?",
+        "Show the methods defined inside class {symbol}.",
+        "{symbol} has which methods?",
+    ),
+    "grep.text_lines": (
+        "Search every file for the literal text '{text}' and count the matching lines.",
+        "How many lines match a plain grep for '{text}'?",
+        "Count lines with the literal string '{text}' across the repo.",
+        "Text search for '{text}': number of lines that match?",
+        "In how many lines does the text '{text}' occur?",
+    ),
+    "grep.todo": (
+        "Count the lines that contain {text}.",
+        "How many {text} lines are left in the code?",
+        "Give me the number of lines mentioning {text}.",
+        "Search the code for {text} and count the lines.",
+        "How many lines still have {text} in them?",
+    ),
+    "grep.files": (
+        "Which files contain the literal string '{text}'?",
+        "Find the files whose text includes '{text}'.",
+        "List every file in which the text '{text}' occurs.",
+        "Search the files for '{text}' and list the ones that contain it.",
+        "Name the files that include the text '{text}'.",
+    ),
+    "typecheck.error_count": (
+        "Give me the total number of type errors.",
+        "How many errors does the type checker find in the code base?",
+        "Type-check everything: what is the error count?",
+        "Report the number of pyright errors for the project.",
+        "What's the total count of type errors?",
+    ),
+    "typecheck.first_error_file": (
+        "Which file does pyright's first error point to?",
+        "Give the file name of the first type-checking error.",
+        "Type-check and name the file holding the first error.",
+        "In what file is the first error the type checker reports?",
+        "Where is the first type error? Just the file.",
+    ),
+    "typecheck.file_has_error": (
+        "Does pyright report an error in {file}? yes or no",
+        "Would the type checker flag {file}? Answer yes or no.",
+        "Is {file} free of type errors? Say yes if it has errors, no if not.",
+        "Type errors in {file}: yes or no?",
+        "Check {file} with pyright: any errors? yes/no",
+    ),
+    "typecheck.rule_count": (
+        "Count the type errors whose rule is {rule}.",
+        "How many diagnostics with rule {rule} does pyright report?",
+        "Give the number of {rule} type errors.",
+        "Among the type errors, how many are {rule}?",
+        "Type-check and count the errors under the rule {rule}.",
+    ),
+    "ruff.violation_count": (
+        "Give me the total number of lint violations.",
+        "How many findings does ruff report in total?",
+        "Lint everything: what is the violation count?",
+        "Count all the ruff violations in the code base.",
+        "What's the total of lint problems ruff finds?",
+    ),
+    "ruff.fixable_count": (
+        "How many lint findings have an automatic fix?",
+        "Count the ruff violations that are auto-fixable.",
+        "Of the ruff violations, how many can be fixed automatically?",
+        "Give the number of lint problems ruff can fix by itself.",
+        "How many fixable findings does the linter report?",
+    ),
+    "ruff.codes": (
+        "Give me the rule codes of the lint violations.",
+        "Which lint rule codes does ruff flag right now?",
+        "List the codes of the failing ruff rules.",
+        "Name the ruff codes that are violated.",
+        "What rule codes show up in the ruff findings?",
+    ),
+    "ruff.files": (
+        "Give the names of the files with lint problems.",
+        "Which files have lint findings?",
+        "List the files ruff reports problems in.",
+        "In which files does the linter find violations?",
+        "Name the files that fail the lint check.",
+    ),
+    "pytest.failed_count": (
+        "Give me the number of failing tests.",
+        "How many tests break when the suite runs?",
+        "Run the test suite and count the failures.",
+        "What's the count of failed tests?",
+        "How many failures does the test run have?",
+    ),
+    "pytest.failing_test": (
+        "Give the id of the failing test.",
+        "Which test breaks when the suite runs?",
+        "Name the test that does not pass.",
+        "Run the suite and tell me which test fails.",
+        "What is the node id of the test that fails?",
+    ),
+    "pytest.all_passing": (
+        "Is the test run clean? yes or no",
+        "Does the whole test suite pass? Reply yes or no.",
+        "Run the tests: all green? yes/no",
+        "Are there no failing tests? Answer yes or no.",
+        "Do the tests pass cleanly? yes or no",
+    ),
+    "pytest.total": (
+        "How many tests did pytest run in total?",
+        "Give me the total count of tests executed.",
+        "Run the suite and count every test it ran.",
+        "What is the number of tests in the test run?",
+        "How many test cases were executed altogether?",
+    ),
+    "workflow.failing_test_definition": (
+        "Give the file:line where the first failing test is defined.",
+        "Run the tests and locate the definition of the first failure.",
+        "Where is the first failing test implemented (file:line)?",
+        "Find the source location of the first test that breaks.",
+        "Run pytest, take the first failing test and give its file:line.",
+    ),
+    "workflow.first_error_line": (
+        "Quote the source line of the first type error.",
+        "Show the offending line of the first pyright error.",
+        "Which code line does the first type error point at? Quote it.",
+        "Read the line where pyright's first error is and quote it.",
+        "Give me the text of the line with the first type error.",
+    ),
+    "workflow.first_error_function": (
+        "Name the function that contains the first type error.",
+        "Which function encloses pyright's first error?",
+        "Find the first type error and give the enclosing function.",
+        "The first type error is inside which function or method?",
+        "Give the name of the function where the first pyright error sits.",
+    ),
+}
