@@ -32,6 +32,7 @@ __all__ = [
     "initial_messages",
     "model_prompt_style",
     "prompt_tools",
+    "punie_config",
     "render_prompt",
     "system_prompt",
     "template_problem",
@@ -137,16 +138,20 @@ def prompt_tools(style: PromptStyle = "catalogue") -> list[dict[str, Any]] | Non
     return [EXECUTE_CODE_TOOL] if style == "catalogue" else None
 
 
+def punie_config(model_dir: Path) -> dict[str, Any]:
+    """The ``punie`` block of a model directory's ``config.json`` (empty when there is none)."""
+    try:
+        config: Any = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    punie: Any = cast(dict[str, Any], config).get("punie") if isinstance(config, dict) else None
+    return cast(dict[str, Any], punie) if isinstance(punie, dict) else {}
+
+
 def model_prompt_style(model_dir: Path) -> PromptStyle:
     """The style a model directory asks for (``catalogue`` when it names none)."""
     path = Path(model_dir) / "config.json"
-    try:
-        config: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return "catalogue"
-    punie: Any = cast(dict[str, Any], config).get("punie") if isinstance(config, dict) else None
-    section = cast(dict[str, Any], punie) if isinstance(punie, dict) else {}
-    style: Any = section.get("prompt_style")
+    style: Any = punie_config(model_dir).get("prompt_style")
     if style is None:
         return "catalogue"
     for known in PROMPT_STYLES:

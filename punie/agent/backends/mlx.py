@@ -90,15 +90,12 @@ class MlxBackend:
             [] if symbols is None else make_symbol_constraint(self.tokenizer, sorted(set(symbols)))
         )
 
-    def encode(self, prompt: str) -> list[int]:
-        """The token ids of a rendered prompt (no second BOS when the prompt starts with one)."""
-        return self._tokens(prompt)
-
     def stop_token_ids(self) -> list[int]:
         """The end-of-turn token ids generation stops at."""
         return sorted({int(t) for t in self.tokenizer.eos_token_ids})
 
-    def _tokens(self, prompt: str) -> list[int]:
+    def encode(self, prompt: str) -> list[int]:
+        """The token ids of a rendered prompt (no second BOS when the prompt starts with one)."""
         bos = self.tokenizer.bos_token
         special = bos is None or not prompt.startswith(bos)
         return list(self.tokenizer.encode(prompt, add_special_tokens=special))
@@ -144,7 +141,7 @@ class MlxBackend:
         exception it raises stops the generation and propagates."""
         prompt = self.render(messages)
         started = time.perf_counter()
-        tokens = self._tokens(prompt)
+        tokens = self.encode(prompt)
         reused = self._reuse(tokens)
         pieces: list[str] = []
         generated: list[int] = []

