@@ -1,11 +1,13 @@
-"""LSP bridge latency: cold start, warm p50/p95 per navigation tool, and the floor.
+"""LSP bridge latency: a call by name against the floor, on a bundled sandbox and a real project.
 
-The floor is a bare JSON-RPC request for the same LSP method and position, sent through the same
-pyright process in the same run (pygls protocol, no punie code around it). The ratio is punie's
-warm p50 over the floor's p50 (target: within 1.2x). The last rows compare a second process's
-first request through `punie serve` with a cold one-shot `punie tool`.
+For each repo, 20 module-level functions and classes (unique names, from the bridge's own ast
+index). The floor is the bare JSON-RPC request (pygls protocol, no punie code around it) for the
+same method at the symbol's known position, sent through the same pyright process in the same
+run. punie is given only the name. Each round asks every symbol once both ways, alternating
+which goes first, with punie's per-name caches cleared (every ask is a first ask of that name).
+Target: punie's p50 within 1.2x the floor's p50 plus 1 ms.
 
-    uv run python benchmarks/lsp_bridge.py [--repo sandboxes/shop] [--runs 100]
+    uv run python benchmarks/lsp_bridge.py [--repo DIR ...] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from typing import Any
 from _table import table
 from lsprotocol import types as lsp
 
+from punie.lsp_bridge import LspBridge
+from punie.lsp_bridge._index import Definition
 from punie.tools import navigation as nav
 from punie.tools._context import ToolContext
-from punie.tools._symbols import Resolved, resolve_symbol
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,70 +49,82 @@ async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
     return out
 
 
-async def cold_first_answer(repo: Path, call: Callable[[ToolContext], Awaitable[Any]]) -> float:
-    start = time.perf_counter()
-    async with ToolContext.at(repo) as ctx:
-        await call(ctx)
-        return (time.perf_counter() - start) * 1000
+def _pick_symbols(bridge: LspBridge, count: int) -> list[Definition]:
+    """Module-level functions and classes whose name is defined once, spread over the repo."""
+    names = [n for n in bridge.index.names() if len(n) >= 4 and not n.startswith("_")]
+    unique = [bridge.index.lookup(n) for n in names]
+    defs = [
+        found[0]
+        for found in unique
+        if len(found) == 1 and found[0].container is None and found[0].kind in {"class", "function"}
+    ]
+    defs.sort(key=lambda d: (str(d.path), d.line))
+    step = max(1, len(defs) // count)
+    return defs[::step][:count]
 
 
-async def measure(repo: Path, runs: int, symbol: str, file: str) -> list[tuple[str, ...]]:
-    cases: dict[str, tuple[Callable[[ToolContext], Awaitable[Any]], str]] = {
-        "goto_definition": (lambda c: nav.goto_definition(c, symbol), "textDocument/definition"),
-        "find_references": (lambda c: nav.find_references(c, symbol), "textDocument/references"),
-        "hover": (lambda c: nav.hover(c, symbol), "textDocument/hover"),
-        "document_symbols": (
-            lambda c: nav.document_symbols(c, file),
-            "textDocument/documentSymbol",
-        ),
-        "workspace_symbols": (lambda c: nav.workspace_symbols(c, symbol), "workspace/symbol"),
-    }
-    rows: list[tuple[str, ...]] = []
-    colds = {name: await cold_first_answer(repo, call) for name, (call, _) in cases.items()}
+async def measure(repo: Path, rounds: int, count: int) -> list[tuple[str, ...]]:
+    from punie.tools import _symbols
+
     async with ToolContext.at(repo) as ctx:
         bridge = await ctx.lsp()
-        resolved = await resolve_symbol(bridge, symbol)
-        assert isinstance(resolved, Resolved), resolved
-        doc = lsp.TextDocumentIdentifier(uri=resolved.path.as_uri())
-        pos = lsp.Position(line=resolved.line, character=resolved.character)
-        params: dict[str, Any] = {
-            "textDocument/definition": lsp.DefinitionParams(text_document=doc, position=pos),
-            "textDocument/references": lsp.ReferenceParams(
-                text_document=doc,
-                position=pos,
-                context=lsp.ReferenceContext(include_declaration=False),
-            ),
-            "textDocument/hover": lsp.HoverParams(text_document=doc, position=pos),
-            "textDocument/documentSymbol": lsp.DocumentSymbolParams(
-                text_document=lsp.TextDocumentIdentifier(uri=(repo / file).resolve().as_uri())
-            ),
-            "workspace/symbol": lsp.WorkspaceSymbolParams(query=symbol),
-        }
         protocol = bridge.client._client.protocol  # pyright: ignore[reportPrivateUsage]
-        for name, (call, method) in cases.items():
-            await call(ctx)  # warm this path
+        symbols = _pick_symbols(bridge, count)
 
-            async def floor(method: str = method) -> Any:
-                return await protocol.send_request_async(method, params[method])
+        def params(method: str, d: Any) -> Any:
+            doc = lsp.TextDocumentIdentifier(uri=d.path.as_uri())
+            pos = lsp.Position(line=d.line, character=d.character)
+            if method == "textDocument/references":
+                return lsp.ReferenceParams(
+                    text_document=doc,
+                    position=pos,
+                    context=lsp.ReferenceContext(include_declaration=False),
+                )
+            return lsp.DefinitionParams(text_document=doc, position=pos)
 
+        cases: dict[str, tuple[str, Callable[[str], Awaitable[Any]]]] = {
+            "goto_definition": ("textDocument/definition", lambda n: nav.goto_definition(ctx, n)),
+            "find_references": ("textDocument/references", lambda n: nav.find_references(ctx, n)),
+        }
+        for method, _ in cases.values():  # the server has analysed every symbol once
+            for d in symbols:
+                await protocol.send_request_async(method, params(method, d))
+        rows: list[tuple[str, ...]] = []
+        for tool, (method, call) in cases.items():
             ours: list[float] = []
             bare: list[float] = []
-            for _ in range(runs):  # interleaved so machine noise hits both alike
-                bare += await timed(floor, 1)
-                ours += await timed(lambda call=call: call(ctx), 1)
+            for round_ in range(rounds):
+                for index, d in enumerate(symbols):
+                    _symbols._cache.pop(bridge, None)  # pyright: ignore[reportPrivateUsage]
+
+                    async def floor(d: Any = d, method: str = method) -> Any:
+                        return await protocol.send_request_async(method, params(method, d))
+
+                    async def by_name(d: Any = d, call: Any = call) -> None:
+                        result = await call(d.name)
+                        assert result.success, result.error
+
+                    pair = [(bare, floor), (ours, by_name)]
+                    if (round_ + index) % 2:
+                        pair.reverse()
+                    for sink, fn in pair:
+                        sink += await timed(fn, 1)
             p50, floor50 = statistics.median(ours), statistics.median(bare)
+            target = 1.2 * floor50 + 1.0
             rows.append(
                 (
-                    name,
-                    f"{colds[name]:.0f}",
+                    f"{repo.name}: {tool}",
+                    str(len(ours)),
                     f"{p50:.2f}",
                     f"{pct(ours, 0.95):.2f}",
                     f"{floor50:.2f}",
                     f"{pct(bare, 0.95):.2f}",
                     f"{p50 / floor50:.2f}x",
+                    f"{p50 - floor50:+.2f}",
+                    "yes" if p50 <= target else "NO",
                 )
             )
-    return rows
+        return rows
 
 
 async def _remote_first_call(address: str, symbol: str) -> None:
@@ -150,22 +165,51 @@ def served_vs_cold(repo: Path, symbol: str) -> list[tuple[str, str]]:
         server.wait(10)
 
 
+def _real_project(spec: str) -> Path:
+    from punie.sandboxes.paths import default_pin_file
+    from punie.sandboxes.pypi import fetch
+
+    return fetch(spec, pin_file=default_pin_file()).path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repo", default=str(REPO / "sandboxes" / "shop"))
-    parser.add_argument("--runs", type=int, default=100)
-    parser.add_argument("--symbol", default="calculate_total")
-    parser.add_argument("--file", default="shop/cart.py")
+    parser.add_argument("--repo", action="append", default=None, help="repeatable")
+    parser.add_argument("--real", default="pluggy==1.5.0", help="a pinned PyPI project")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--symbols", type=int, default=20)
     args = parser.parse_args()
+    repos = (
+        [Path(r) for r in args.repo]
+        if args.repo
+        else [
+            REPO / "sandboxes" / "shop",
+            _real_project(args.real),
+        ]
+    )
+    header = (
+        "repo: tool (by name)",
+        "n",
+        "p50 ms",
+        "p95 ms",
+        "floor p50",
+        "floor p95",
+        "ratio",
+        "+ms",
+        "<=1.2x+1ms",
+    )
+    rows: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "repo"
-        shutil.copytree(args.repo, repo, ignore=shutil.ignore_patterns("__pycache__"))
-        rows = asyncio.run(measure(repo, args.runs, args.symbol, args.file))
-        header = ("tool", "cold ms", "p50 ms", "p95 ms", "floor p50", "floor p95", "ratio")
-        print(f"punie navigation tools on {args.repo} ({args.runs} warm calls each)\n")
+        for source in repos:
+            repo = Path(tmp) / source.name
+            shutil.copytree(source, repo, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+            rows += asyncio.run(measure(repo, args.rounds, args.symbols))
+        print(f"call by name vs the bare request at a known position ({args.rounds} rounds)\n")
         print(table(header, rows))
         print()
-        print(table(("first request", "wall ms"), served_vs_cold(repo, args.symbol)))
+        shop = Path(tmp) / "shop"
+        if shop.is_dir():
+            print(table(("first request", "wall ms"), served_vs_cold(shop, "calculate_total")))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,11 @@ async def _serve(args: argparse.Namespace) -> None:
         group.cancel_scope.cancel()
 
 
+def _log(message: str) -> None:
+    """Language-server events (restarts, failed attempts) on the server's log, stderr."""
+    print(f"punie serve: {message}", file=sys.stderr, flush=True)
+
+
 async def _serve_until_cancelled(args: argparse.Namespace) -> None:
     async with ToolContext.at(args.repo, server=server_config(args)) as ctx:
         if args.stdio:
@@ -46,10 +51,12 @@ async def _serve_until_cancelled(args: argparse.Namespace) -> None:
             return
 
         def ready(port: int) -> None:
-            bridge = ctx.lsp_running
+            bridge = ctx.bridge
+            status = bridge.status_line() if bridge is not None else "not started"
+            if bridge is not None:
+                bridge.on_event = _log
             print(
-                f"punie: serving {ctx.workspace.root} on {args.host}:{port} "
-                f"(language server warm: {bridge})",
+                f"punie: serving {ctx.workspace.root} on {args.host}:{port} ({status})",
                 file=sys.stderr,
                 flush=True,
             )

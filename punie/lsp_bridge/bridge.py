@@ -9,16 +9,18 @@ is retried once; a second failure raises :class:`LspUnavailable`.
 from __future__ import annotations
 
 import time
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
 from lsprotocol import types as lsp
 
-from punie.lsp_bridge._probe import find_probe
+from punie.lsp_bridge._index import DefinitionIndex
 from punie.lsp_bridge.client import LspClient
 from punie.lsp_bridge.config import ServerConfig
-from punie.lsp_bridge.errors import LspNotReady, LspUnavailable, RequestTimeout, ServerCrashed
+from punie.lsp_bridge.errors import LspError, LspUnavailable, RequestTimeout, ServerCrashed
 from punie.tools._types import Diagnostic
 from punie.workspace import Workspace
 
@@ -33,16 +35,39 @@ class LspBridge:
     def __init__(self, workspace: Workspace, config: ServerConfig | None = None) -> None:
         self.workspace = workspace
         self.config = config or ServerConfig()
+        self.index = DefinitionIndex(workspace.root)
+        """Definitions and imports of every file, kept current with the server's view."""
         self._client: LspClient | None = None
+        self._closed = False
         self._mtimes: dict[str, int] = {}
         self._open: dict[str, tuple[int, str]] = {}
         self._lock = anyio.Lock()
         self.ready_seconds: float | None = None
+        self.ready_state = "starting"
+        """``proven`` (a cross-file reference came back), ``unproven`` (nothing could prove
+        it within the bound; requests are served anyway) or ``starting``."""
+        self.ready_note = ""
         self.restarts = 0
+        self.failed_restarts = 0
+        self.events: deque[str] = deque(maxlen=50)
+        """What happened to the server (restarts, failed attempts, unproven readiness)."""
+        self.on_event: Callable[[str], None] | None = None
         self.generation = 0
         """Bumped whenever the server is told that a file changed (caches key on it)."""
         self.changed_at = 0.0
         """``time.monotonic()`` of the last change sent (the server indexes it lazily)."""
+
+    def _event(self, message: str) -> None:
+        self.events.append(message)
+        if self.on_event is not None:
+            self.on_event(message)
+
+    def status_line(self) -> str:
+        """``pyright ready (proven) · 2 restarts``: for status lines and ``serve``'s status."""
+        state = "down" if self._client is None else f"ready ({self.ready_state})"
+        restarts = f" · {self.restarts} restart{'s' if self.restarts != 1 else ''}"
+        failed = f" · {self.failed_restarts} failed" if self.failed_restarts else ""
+        return f"{self.config.name} {state}{restarts if self.restarts else ''}{failed}"
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -56,11 +81,20 @@ class LspBridge:
         return self._client.server_info if self._client is not None else self.config.name
 
     async def start(self) -> None:
+        self._closed = False
         self._mtimes = self.workspace.mtimes()
         client = LspClient(self.workspace, self.config)
         self._client = client
         try:
-            await client.start()
+            failure: Exception | None = None
+            async with anyio.create_task_group() as group:  # the index builds meanwhile
+                group.start_soon(anyio.to_thread.run_sync, self.index.update, self._mtimes)
+                try:
+                    await client.start()
+                except Exception as exc:  # raised plainly below, not as an exception group
+                    failure = exc
+            if failure is not None:
+                raise failure
             for path, (version, text) in self._open.items():
                 client.notify(
                     "textDocument/didOpen",
@@ -70,54 +104,109 @@ class LspBridge:
                 )
             await self._wait_ready(client)
         except BaseException:
-            await client.close()
-            self._client = None
+            await client.close(polite=False)
+            if self._client is client:
+                self._client = None
             raise
 
+    async def _ask(self, client: LspClient, method: str, params: Any, timeout: float) -> Any:
+        """A probe request; no answer in time, or an LSP error (pyright was seen answering a
+        re-sent probe with one), counts as no answer. A dead server raises."""
+        try:
+            return await client.request(method, params, timeout)
+        except (RequestTimeout, LspError):
+            return None
+
     async def _wait_ready(self, client: LspClient) -> None:
-        """Probe with a real references query until it answers across files."""
-        probe = find_probe([Path(p) for p in sorted(self._mtimes)])
+        """Prove readiness with a real references query for a name that one module defines and
+        another imports (an ``ast`` fact): the answer must include the importing file. With
+        nothing to prove it by, or no proof within the bound, the server is "ready, unproven"
+        once it answers at all: requests are served, never failed for it."""
         deadline = time.perf_counter() + self.config.ready_timeout
-        if probe is None:
-            self.ready_seconds = time.perf_counter() - client.started_at
-            return
-        params = lsp.ReferenceParams(
-            text_document=lsp.TextDocumentIdentifier(probe.file.as_uri()),
-            position=lsp.Position(probe.line, probe.character),
-            context=lsp.ReferenceContext(include_declaration=True),
-        )
-        attempt_timeout = 1.0
-        while True:
-            # pyright rebuilds its workspace on didChangeConfiguration and silently drops a
-            # request that arrived just before: each probe gets a short timeout and is re-sent.
-            try:
-                refs = await client.request("textDocument/references", params, attempt_timeout)
-            except RequestTimeout:
-                refs = None
-                attempt_timeout = min(attempt_timeout * 2, self.config.request_timeout)
-            files = {loc.uri for loc in _locations(refs)}
-            if files and (len(files) > 1 or not probe.used_elsewhere):
-                self.ready_seconds = time.perf_counter() - client.started_at
-                return
-            if time.perf_counter() > deadline:
-                raise LspNotReady(
-                    f"{self.config.name} answered no cross-file references to {probe.name!r} "
-                    f"within {self.config.ready_timeout:g}s; stderr: {client.stderr_tail(5)}"
+        proofs = self.index.import_proofs()
+        self.ready_state, self.ready_note = "starting", ""
+        # pyright rebuilds its workspace on didChangeConfiguration and silently drops a request
+        # that arrived just before: each probe gets a short timeout and is re-sent
+        attempt = 1.0
+        while proofs and time.perf_counter() < deadline:
+            for definition, importer in proofs:
+                params = lsp.ReferenceParams(
+                    text_document=lsp.TextDocumentIdentifier(definition.path.as_uri()),
+                    position=lsp.Position(definition.line, definition.character),
+                    context=lsp.ReferenceContext(include_declaration=True),
                 )
+                refs = await self._ask(client, "textDocument/references", params, attempt)
+                if importer.as_uri() in {loc.uri for loc in _locations(refs)}:
+                    self.ready_state = "proven"
+                    self.ready_seconds = time.perf_counter() - client.started_at
+                    return
+            attempt = min(attempt * 2, self.config.request_timeout)
+            await anyio.sleep(0.1)
+        if proofs:
+            names = ", ".join(sorted({d.name for d, _ in proofs}))
+            self.ready_note = (
+                f"no cross-file references to {names} within {self.config.ready_timeout:g}s; "
+                f"stderr: {client.stderr_tail(3)}"
+            )
+        else:
+            self.ready_note = "no name is defined in one module and imported by another"
+        await self._any_answer(client, deadline)
+        self.ready_state = "unproven"
+        self.ready_seconds = time.perf_counter() - client.started_at
+        self._event(f"{self.config.name} ready, unproven: {self.ready_note}")
+
+    async def _any_answer(self, client: LspClient, deadline: float) -> None:
+        """Wait (bounded) until the server answers a documentSymbol request."""
+        known = self.index.any_definition()
+        if known is None:
+            return
+        params = lsp.DocumentSymbolParams(lsp.TextDocumentIdentifier(known.path.as_uri()))
+        bound = max(deadline, time.perf_counter() + 5.0)
+        while time.perf_counter() < bound:
+            if await self._ask(client, "textDocument/documentSymbol", params, 1.0):
+                return
             await anyio.sleep(0.1)
 
     async def restart(self) -> None:
-        """Kill the current server (it failed us, so no polite shutdown) and start a new one."""
+        """Kill the current server (it failed us, so no polite shutdown) and start a new one,
+        retrying a start that fails (the new server dies, hangs or answers the probe with an
+        error) with exponential backoff, up to ``config.restart_attempts`` times."""
         old, self._client = self._client, None
         if old is not None:
             await old.close(polite=False)
-        self.restarts += 1
-        await self.start()
+        delay = self.config.restart_backoff
+        last: Exception | None = None
+        for attempt in range(1, self.config.restart_attempts + 1):
+            try:
+                await self.start()
+            except (ServerCrashed, RequestTimeout, LspError) as exc:
+                last = exc
+                self.failed_restarts += 1
+                self._event(f"{self.config.name} restart attempt {attempt} failed: {exc}")
+                await anyio.sleep(delay)
+                delay *= 2
+                continue
+            self.restarts += 1
+            self._event(f"{self.config.name} restarted (attempt {attempt})")
+            return
+        raise LspUnavailable(
+            f"{self.config.name} could not be restarted in {self.config.restart_attempts} "
+            f"attempts: {last}"
+        )
 
     async def close(self) -> None:
+        self._closed = True
         client, self._client = self._client, None
         if client is not None:
             await client.close()
+
+    async def _live(self) -> LspClient:
+        """The running client; after a failed restart the next request starts a new server."""
+        if self._client is None and not self._closed:
+            async with self._lock:
+                if self._client is None and not self._closed:
+                    await self.restart()
+        return self.client
 
     # -- freshness ------------------------------------------------------------------------------
     def _refresh(self, client: LspClient) -> None:
@@ -150,6 +239,7 @@ class LspBridge:
                     lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(Path(path).as_uri())),
                 )
         self._mtimes = now
+        self.index.update(now)
         self.generation += 1
         self.changed_at = time.monotonic()
         if events:
@@ -179,11 +269,18 @@ class LspBridge:
         return version
 
     # -- requests -------------------------------------------------------------------------------
-    async def request(self, method: str, params: Any) -> Any:
-        """A fresh, timed request; on a timeout or a crash: restart and retry once."""
-        client = self.client
+    def refresh(self) -> None:
+        """Tell the server (and the index) about files changed on disk since the last call."""
+        if self._client is not None:
+            self._refresh(self._client)
+
+    async def request(self, method: str, params: Any, *, refresh: bool = True) -> Any:
+        """A fresh, timed request; on a timeout or a crash: restart (with retries) and retry
+        the request once. ``refresh=False`` when the caller just called :meth:`refresh`."""
+        client = await self._live()
         try:
-            self._refresh(client)
+            if refresh:
+                self._refresh(client)
             return await client.request(method, params)
         except (RequestTimeout, ServerCrashed) as first:
             async with self._lock:
@@ -199,15 +296,17 @@ class LspBridge:
     async def sync_edit(self, path: Path, text: str, timeout: float) -> tuple[Diagnostic, ...]:
         """Send an edit punie made (didOpen/didChange) and return the diagnostics the server
         published for exactly this version of the document (empty if none came in time)."""
-        client = self.client
+        client = await self._live()
         self._refresh(client)
         version = self._send_change(client, path, text)
         self.generation += 1
         self.changed_at = time.monotonic()
         try:
-            self._mtimes[str(path)] = path.stat().st_mtime_ns
+            self._mtimes[str(path)] = mtime = path.stat().st_mtime_ns
         except OSError:
             self._mtimes.pop(str(path), None)
+        else:
+            self.index.set_text(path, text, mtime)
         published = await client.wait_for_diagnostics(path.as_uri(), version, timeout)
         if published is None:
             return ()
@@ -232,15 +331,25 @@ class LspBridge:
             lsp.TextDocumentIdentifier(path.as_uri()), lsp.Position(line, character)
         )
 
-    async def definition(self, path: Path, line: int, character: int) -> list[lsp.Location]:
+    async def definition(
+        self, path: Path, line: int, character: int, *, refresh: bool = True
+    ) -> list[lsp.Location]:
         pos = self._position(path, line, character)
         result = await self.request(
-            "textDocument/definition", lsp.DefinitionParams(pos.text_document, pos.position)
+            "textDocument/definition",
+            lsp.DefinitionParams(pos.text_document, pos.position),
+            refresh=refresh,
         )
         return _locations(result)
 
     async def references(
-        self, path: Path, line: int, character: int, include_declaration: bool = True
+        self,
+        path: Path,
+        line: int,
+        character: int,
+        include_declaration: bool = True,
+        *,
+        refresh: bool = True,
     ) -> list[lsp.Location]:
         pos = self._position(path, line, character)
         params = lsp.ReferenceParams(
@@ -248,12 +357,14 @@ class LspBridge:
             text_document=pos.text_document,
             position=pos.position,
         )
-        return _locations(await self.request("textDocument/references", params))
+        return _locations(await self.request("textDocument/references", params, refresh=refresh))
 
-    async def hover(self, path: Path, line: int, character: int) -> str | None:
+    async def hover(
+        self, path: Path, line: int, character: int, *, refresh: bool = True
+    ) -> str | None:
         pos = self._position(path, line, character)
         result = await self.request(
-            "textDocument/hover", lsp.HoverParams(pos.text_document, pos.position)
+            "textDocument/hover", lsp.HoverParams(pos.text_document, pos.position), refresh=refresh
         )
         if not isinstance(result, lsp.Hover):
             return None

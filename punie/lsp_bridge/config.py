@@ -32,7 +32,11 @@ class ServerConfig:
     name: str = "pyright"
     request_timeout: float = 10.0
     start_timeout: float = 60.0
-    ready_timeout: float = 60.0
+    ready_timeout: float = 30.0
+    """How long readiness may wait for its proof before the server counts as ready, unproven."""
+    restart_attempts: int = 4
+    restart_backoff: float = 0.25
+    """Seconds before the second start attempt; doubled after each failed one."""
     shutdown_timeout: float = 3.0
     settings: dict[str, Any] = field(default_factory=lambda: {})
     send_workspace_folders: bool = True

@@ -68,7 +68,11 @@ class ToolService:
             "root": str(self.ctx.workspace.root),
             "server": bridge.server_info,
             "ready_seconds": bridge.ready_seconds,
+            "ready": bridge.ready_state,
             "restarts": bridge.restarts,
+            "failed_restarts": bridge.failed_restarts,
+            "status": bridge.status_line(),
+            "events": list(bridge.events)[-10:],
             "calls": self.calls,
         }
 

@@ -71,6 +71,9 @@ async def run_repl(config: ReplConfig, backend: Backend, console: Console | None
         session = Session(config, backend, console, store)
         where = "a disposable copy of" if config.sandbox else ""
         console.print(Text(f"punie repl: starting on {where} {config.repo} …", style="dim"))
+        session.workbench.on_server_event = lambda message: console.print(
+            Text(f"language server: {message}", style="yellow")
+        )
         await session.open()
         try:
             completer = ReplCompleter(
@@ -85,6 +88,7 @@ async def run_repl(config: ReplConfig, backend: Backend, console: Console | None
                 key_bindings=key_bindings(),
                 multiline=True,
                 prompt_continuation="  ... ",
+                bottom_toolbar=lambda: session.workbench.server_status,
             )
             console.print(
                 Text(

@@ -4,6 +4,7 @@ itself), its warm language server and the sandboxed executor bound to it."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
@@ -26,6 +27,9 @@ class Workbench:
         self._copy: Path | None = None
         self._ctx: ToolContext | None = None
         self._executor: Executor | None = None
+        self.on_server_event: Callable[[str], None] | None = None
+        """Told what happens to the language server (a restart, a failed attempt)."""
+        self.server_status = "starting"
 
     @property
     def root(self) -> Path:
@@ -53,10 +57,20 @@ class Workbench:
             executor = Executor(ctx)
             await executor.__aenter__()
             self._executor = executor
-            await ctx.lsp()  # warm now: /refs and completion answer at once
+            bridge = await ctx.lsp()  # warm now: /refs and completion answer at once
+            bridge.on_event = self._server_event
+            self.server_status = bridge.status_line()
         except BaseException:
             await self.close()
             raise
+
+    def _server_event(self, message: str) -> None:
+        if self._ctx is not None and self._ctx.lsp_running:
+            bridge = self._ctx.bridge
+            if bridge is not None:
+                self.server_status = bridge.status_line()
+        if self.on_server_event is not None:
+            self.on_server_event(message)
 
     async def close(self) -> None:
         executor, ctx, copy = self._executor, self._ctx, self._copy

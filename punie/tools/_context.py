@@ -59,6 +59,11 @@ class ToolContext:
     def lsp_running(self) -> bool:
         return self._bridge is not None
 
+    @property
+    def bridge(self) -> LspBridge | None:
+        """The bridge if it was started (no start here)."""
+        return self._bridge
+
     async def after_edit(self, path: Path, text: str) -> tuple[Diagnostic, ...]:
         """Tell the language server that ``path`` now holds ``text``; return the diagnostics it
         published for exactly this edit. Starts the server if it is not running."""

@@ -213,7 +213,9 @@ async def goto_definition(
             return DefinitionResult(
                 symbol, False, candidates=resolved.candidates, error=resolved.message
             )
-        raw = await bridge.definition(resolved.path, resolved.line, resolved.character)
+        raw = await bridge.definition(
+            resolved.path, resolved.line, resolved.character, refresh=False
+        )
         found = _locations(bridge, raw) or _locations(bridge, [_self_location(resolved)])
         return DefinitionResult(symbol, True, found, len(found))
     except PunieError as exc:
@@ -240,8 +242,10 @@ async def find_references(
                 symbol, False, candidates=resolved.candidates, error=resolved.message
             )
         raw = await bridge.references(
-            resolved.path, resolved.line, resolved.character, include_declaration
+            resolved.path, resolved.line, resolved.character, include_declaration, refresh=False
         )
+        if resolved.stub is not None:
+            raw += await bridge.references(*resolved.stub, include_declaration, refresh=False)
         found = _locations(bridge, raw)
         files = tuple(sorted({loc.file for loc in found}))
         return ReferencesResult(symbol, True, found, len(found), len(files), files)
@@ -268,7 +272,10 @@ async def hover(
             return HoverResult(
                 symbol, False, candidates=resolved.candidates, error=resolved.message
             )
-        content = await bridge.hover(resolved.path, resolved.line, resolved.character) or ""
+        content = (
+            await bridge.hover(resolved.path, resolved.line, resolved.character, refresh=False)
+            or ""
+        )
         signature, docstring = _split_hover(content)
         loc = _location(bridge, _self_location(resolved))
         return HoverResult(symbol, True, signature, docstring, content, loc)

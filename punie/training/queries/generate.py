@@ -84,7 +84,7 @@ def generate_queries(
             out.append(_query(inventory, spec, cand, phrasing))
     for item in DIRECT:
         rng = random.Random(f"{seed}:{inventory.name}:{item.intent}")
-        allowed = _allowed(len(item.templates), 1, phrasings)
+        allowed = _allowed(len(item.templates), item.holdout, phrasings)
         for phrasing in sorted(rng.sample(allowed, min(per_intent, len(allowed)))):
             out.append(
                 Query(
@@ -98,7 +98,7 @@ def generate_queries(
                     expected_fields=(),
                     truth=Truth("text", item.keywords[0], item.keywords[1:]),
                     phrasing=phrasing,
-                    holdout_phrasing=phrasing >= len(item.templates) - 1,
+                    holdout_phrasing=phrasing >= len(item.templates) - item.holdout,
                 )
             )
     return out

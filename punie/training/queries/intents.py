@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from punie.training.queries.direct import DIRECT, DirectItem
 from punie.training.queries.model import Inventory, Truth
 
 __all__ = ["DIRECT", "INTENTS", "Candidate", "DirectItem", "IntentSpec", "intent_spec"]
@@ -644,97 +645,14 @@ _BASE_INTENTS: tuple[IntentSpec, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class DirectItem:
-    intent: str
-    templates: tuple[str, ...]
-    answer: str
-    keywords: tuple[str, ...]  # the answer must contain the first, or one of the others
-
-
-DIRECT: tuple[DirectItem, ...] = (
-    DirectItem(
-        "direct.lsp",
-        (
-            "What does LSP stand for?",
-            "What is LSP short for?",
-            "Expand the acronym LSP.",
-            "LSP means what?",
-            "What is the Language Server Protocol abbreviation? What does LSP mean?",
-            "In editor tooling, what is the long form of LSP?",
-        ),
-        "LSP stands for Language Server Protocol: a JSON-RPC protocol between editors and "
-        "language servers for definitions, references, hover and diagnostics.",
-        ("language server protocol",),
-    ),
-    DirectItem(
-        "direct.references_vs_grep",
-        (
-            "What is the difference between find_references and grep?",
-            "When should I use find_references instead of grep?",
-            "How does find_references differ from a text search?",
-            "Why not just grep for a symbol instead of finding its references?",
-            "Compare find_references with grep.",
-            "Is a textual search the same as asking the language server for references?",
-        ),
-        "find_references is semantic: the language server returns the places where that exact "
-        "symbol is used, skipping comments, strings and unrelated names that look the same. "
-        "grep is a plain text search: it matches every line containing the text, comments and "
-        "strings included.",
-        ("semantic", "text search"),
-    ),
-    DirectItem(
-        "direct.definition_vs_references",
-        (
-            "What is the difference between goto_definition and find_references?",
-            "How is going to a definition different from finding references?",
-            "goto_definition or find_references: what does each return?",
-            "Explain definition versus references for a symbol.",
-            "When do I need goto_definition rather than find_references?",
-            "Contrast jumping to a declaration with listing a symbol's usages.",
-        ),
-        "goto_definition returns where a symbol is defined (its declaration); find_references "
-        "returns every place where it is used.",
-        ("defined", "declaration"),
-    ),
-    DirectItem(
-        "direct.ruff",
-        (
-            "What is ruff?",
-            "What does the ruff tool do?",
-            "What kind of tool is ruff?",
-            "Explain what ruff is used for.",
-            "Tell me what ruff is.",
-            "In a Python project, what job does ruff do?",
-        ),
-        "ruff is a fast Python linter (and formatter) written in Rust; it reports lint "
-        "violations by rule code and can fix some of them.",
-        ("linter", "lint"),
-    ),
-    DirectItem(
-        "direct.type_checker",
-        (
-            "What does a type checker like pyright do?",
-            "What is pyright?",
-            "Explain what static type checking is.",
-            "What kind of tool is pyright?",
-            "What does pyright check?",
-            "Why would a Python project run pyright?",
-        ),
-        "pyright is a static type checker for Python: it analyses the code without running it "
-        "and reports type errors, such as wrong argument or return types.",
-        ("static", "type error"),
-    ),
-)
-
-
 def _with_paraphrases(specs: tuple[IntentSpec, ...]) -> tuple[IntentSpec, ...]:
     """Each intent's extra training phrasings inserted before its held-out ones."""
     from punie.training.queries.paraphrases import EXTRA_TEMPLATES
+    from punie.training.queries.paraphrases_wide import WIDE_TEMPLATES
 
     out: list[IntentSpec] = []
     for spec in specs:
-        extra = EXTRA_TEMPLATES.get(spec.intent, ())
+        extra = (*EXTRA_TEMPLATES.get(spec.intent, ()), *WIDE_TEMPLATES.get(spec.intent, ()))
         train, held = spec.templates[: -spec.holdout], spec.templates[-spec.holdout :]
         out.append(dataclasses.replace(spec, templates=(*train, *extra, *held)))
     return tuple(out)
