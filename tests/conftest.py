@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,5 +62,8 @@ def no_leftover_processes() -> Iterator[list[int]]:
     """Collects server process-group ids; asserts after the test that none of them survive."""
     groups: list[int] = []
     yield groups
+    deadline = time.monotonic() + 3.0  # a SIGKILLed group takes a moment to be reaped
     for pgid in groups:
+        while group_processes(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert group_processes(pgid) == [], f"process group {pgid} still has live processes"

@@ -277,25 +277,22 @@ async def test_a_project_with_nothing_to_prove_is_ready_unproven(tmp_path: Path)
         )
 
 
-async def test_names_resolve_from_the_index_without_workspace_symbol(ctx: ToolContext) -> None:
-    bridge = await ctx.lsp()
-    sent: list[str] = []
-    client = bridge.client
-    original = client.request
+async def test_names_resolve_from_the_index_without_workspace_symbol(shop_copy: Path) -> None:
+    async with ToolContext.at(shop_copy) as ctx:
+        bridge = await ctx.lsp()
+        sent: list[str] = []
+        original = bridge.request
 
-    async def spy(method: str, params: object = None, timeout: float | None = None) -> object:
-        sent.append(method)
-        return await original(method, params, timeout)
+        async def spy(method: str, params: object, *, refresh: bool = True) -> object:
+            sent.append(method)
+            return await original(method, params, refresh=refresh)
 
-    client.request = spy  # type: ignore[method-assign]
-    try:
+        bridge.request = spy  # type: ignore[method-assign]
         found = await nav.find_references(ctx, "shop.pricing.calculate_total")
         assert found.success and found.file_count >= 4
         defined = await nav.goto_definition(ctx, "Cart.add_item")
         assert defined.success
-    finally:
-        client.request = original  # type: ignore[method-assign]
-    assert sent == ["textDocument/references", "textDocument/definition"]
+        assert sent == ["textDocument/references", "textDocument/definition"], sent
 
 
 async def test_double_faults_recover_every_time(

@@ -1,6 +1,7 @@
-"""Attacks a model-written program could make through the tools, against the real git, ruff and
-grep: each must fail while the tool itself keeps working. (The OS sandbox around every tool
-process is a separate, open piece of work; these are the specific closes.)"""
+"""Attacks a model-written program could make through the tools, against the real git, ruff,
+pytest and grep: each must fail while the tool itself keeps working. The first tests are the
+OS sandbox (bubblewrap) around every tool process; the rest are the specific closes, which hold
+even with the sandbox switched off."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from punie.tools import files
-from punie.tools._context import ToolContext
+from punie.tools._context import ToolConfig, ToolContext
 from punie.tools.edits import replace_in_file, write_file
-from punie.tools.files import grep
+from punie.tools.files import grep, run_command
 from punie.tools.git import git_diff, git_status
-from punie.tools.quality import ruff_check
+from punie.tools.quality import ruff_check, ruff_format
+from punie.tools.testing import pytest_run
 from tests._tool_repo import git, make_repo
 
 pytestmark = pytest.mark.anyio
@@ -27,6 +29,93 @@ def repo(tmp_path: Path) -> Path:
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "Initial sample")
     return root
+
+
+_CONFTEST = """
+import os, socket, pathlib
+
+def _try(what, fn):
+    try:
+        fn()
+        return f"{what}: done"
+    except Exception as exc:
+        return f"{what}: {type(exc).__name__}"
+
+def _connect():
+    socket.create_connection(("127.0.0.1", @PORT@), timeout=2).close()
+
+report = [
+    _try("host file", lambda: pathlib.Path("@MARKER@").write_text("pwned")),
+    _try("outside read", lambda: pathlib.Path("@SECRET@").read_text()),
+    _try("network", _connect),
+    "env secret: " + os.environ.get("PUNIE_TEST_SECRET", "absent"),
+    "home: " + os.environ.get("HOME", ""),
+]
+pathlib.Path("attack-report.txt").write_text("\\n".join(report))
+"""
+
+
+async def test_conftest_code_runs_in_the_sandbox_not_on_the_host(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conftest.py the model wrote runs when pytest_run runs, by design; in the sandbox it
+    cannot write the host's files, read outside the workspace, reach the network or see the
+    host's environment, and the tests still run."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    marker, secret = tmp_path / "pytest-escaped", tmp_path / "secret.txt"
+    secret.write_text("the host's secret")
+    monkeypatch.setenv("PUNIE_TEST_SECRET", "sk-do-not-leak")
+    conftest = (
+        _CONFTEST.replace("@PORT@", str(listener.getsockname()[1]))
+        .replace("@MARKER@", str(marker))
+        .replace("@SECRET@", str(secret))
+    )
+    (repo / "tests" / "conftest.py").write_text(conftest)
+    try:
+        result = await pytest_run(ToolContext.at(repo), select="not hang")
+    finally:
+        listener.close()
+    assert result.success and result.passed >= 1, result.error
+    report = (repo / "attack-report.txt").read_text().splitlines()
+    assert report[1:] == [
+        "outside read: FileNotFoundError",
+        "network: OSError" if "network: OSError" in report else "network: ConnectionRefusedError",
+        "env secret: absent",
+        "home: /tmp",
+    ], report
+    assert not marker.exists()  # the write landed in the sandbox's private /tmp, if anywhere
+
+
+async def test_a_symlink_out_of_the_workspace_leads_nowhere(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("x   =   1\n")
+    (repo / "escape.py").symlink_to(outside)
+    result = await ruff_format(ToolContext.at(repo), ".", check=False)
+    assert outside.read_text() == "x   =   1\n"  # the outside file is untouched
+    assert result.success or result.error
+    listed = await run_command(
+        ToolContext(ToolContext.at(repo).workspace, ToolConfig(allowed_commands=("cat",))),
+        "cat",
+        "escape.py",
+    )
+    assert "x   =   1" not in listed.stdout
+
+
+async def test_without_bubblewrap_the_process_tools_refuse(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from punie import confinement
+
+    monkeypatch.setattr(confinement, "bwrap_program", lambda: None)
+    result = await pytest_run(ToolContext.at(repo), select="not hang")
+    assert not result.success and "bubblewrap" in (result.error or "")
+    assert "PUNIE_UNCONFINED=1" in (result.error or "")
+    status = await git_status(ToolContext.at(repo))
+    assert not status.success and "bubblewrap" in (status.error or "")
 
 
 def _append_config(repo: Path, text: str) -> None:

@@ -24,6 +24,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import default_converter
 
+from punie.confinement import Confinement, ConfinementUnavailable
 from punie.lsp_bridge.config import ServerConfig
 from punie.lsp_bridge.errors import LspError, RequestTimeout, ServerCrashed
 from punie.workspace import Workspace
@@ -169,11 +170,14 @@ class LspClient:
         command = self.config.command
         self.started_at = time.perf_counter()
         try:
+            # the server reads every file the model can write: it runs in the OS sandbox too
+            confined = Confinement(self.workspace.root, self.config.confinement)
+            argv, env = confined.wrap(command, self.workspace.root)
             start_io = cast(Callable[..., Awaitable[None]], self._client.start_io)  # pyright: ignore[reportUnknownMemberType]
             await start_io(
-                command[0], *command[1:], cwd=str(self.workspace.root), start_new_session=True
+                argv[0], *argv[1:], cwd=str(self.workspace.root), env=env, start_new_session=True
             )
-        except OSError as exc:
+        except (OSError, ConfinementUnavailable) as exc:
             raise ServerCrashed(
                 f"could not start language server {' '.join(command)!r}: {exc}"
             ) from exc

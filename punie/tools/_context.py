@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from punie.confinement import Confinement, Mode, mode_from_env
 from punie.tools._types import Diagnostic
 from punie.workspace import Workspace
 
@@ -28,6 +29,9 @@ class ToolConfig:
     max_read_lines: int = 400
     max_grep_matches: int = 200
     edit_diagnostics_timeout: float = 15.0
+    confinement: Mode = field(default_factory=mode_from_env)
+    """``bwrap``: every tool process runs in an OS sandbox (refused where bubblewrap is
+    missing); ``off`` (``PUNIE_UNCONFINED=1``): unconfined."""
 
 
 @dataclass
@@ -54,6 +58,10 @@ class ToolContext:
             await bridge.start()
             self._bridge = bridge
         return self._bridge
+
+    def confinement(self, *writable: Path, readable: tuple[Path, ...] = ()) -> Confinement:
+        """The OS sandbox for a tool process on this workspace (``writable``: scratch dirs)."""
+        return Confinement(self.workspace.root, self.config.confinement, tuple(writable), readable)
 
     @property
     def lsp_running(self) -> bool:

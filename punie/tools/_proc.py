@@ -16,6 +16,8 @@ from pathlib import Path
 import anyio
 from anyio.abc import ByteReceiveStream
 
+from punie.confinement import Confinement
+
 __all__ = ["Completed", "run_program", "tail", "venv_program"]
 
 DEFAULT_OUTPUT_CAP = 4_000_000
@@ -81,16 +83,24 @@ async def run_program(
     timeout: float,
     env: Mapping[str, str] | None = None,
     output_cap: int = DEFAULT_OUTPUT_CAP,
+    confinement: Confinement | None = None,
 ) -> Completed:
     """Run ``argv`` in its own session; past ``timeout`` seconds the whole group is killed.
 
-    Raises :class:`OSError` when the program cannot be started.
+    With ``confinement`` the program runs in its OS sandbox and ``env`` holds only what the
+    caller adds to the sandbox's allow-listed environment; without it ``env`` is passed as is.
+    Raises :class:`OSError` when the program cannot be started, and
+    :class:`~punie.confinement.ConfinementUnavailable` when it may not run unconfined.
     """
     start = time.perf_counter()
     out, err = _Capture(output_cap), _Capture(output_cap)
     timed_out = False
+    if confinement is not None:
+        command, environment = confinement.wrap(argv, cwd, env)
+    else:
+        command, environment = list(argv), None if env is None else dict(env)
     process = await anyio.open_process(
-        list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, start_new_session=True
+        command, cwd=cwd, env=environment, stdin=subprocess.DEVNULL, start_new_session=True
     )
     try:
         async with anyio.create_task_group() as group:

@@ -14,6 +14,7 @@ from typing import Any
 import anyio.to_thread
 import regex as _regex
 
+from punie.confinement import ConfinementUnavailable
 from punie.tools._context import ToolContext
 from punie.tools._paths import workspace_path
 from punie.tools._proc import run_program
@@ -289,8 +290,9 @@ async def run_command(ctx: ToolContext, command: str, args: str = "") -> Command
             cwd=ctx.workspace.root,
             timeout=ctx.config.command_timeout,
             output_cap=_MAX_OUTPUT_CHARS * 4,
+            confinement=ctx.confinement(),
         )
-    except OSError as exc:
+    except (OSError, ConfinementUnavailable) as exc:
         error = f"cannot run {command!r}: {exc}"
         return CommandResult(success=False, error=error, command=command, args=tuple(argv))
     stdout, stderr = done.stdout[:_MAX_OUTPUT_CHARS], done.stderr[:_MAX_OUTPUT_CHARS]

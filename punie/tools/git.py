@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
+from punie.confinement import ConfinementUnavailable
 from punie.tools._context import ToolContext
 from punie.tools._proc import Completed, run_program, tail
 
@@ -156,13 +158,24 @@ hooks, no pager, no transport. ``git diff`` also gets ``--no-textconv
 --no-ext-diff``; the system and global config are not read at all."""
 
 
+def _enclosing_git(root: Path) -> tuple[Path, ...]:
+    """The ``.git`` of the repository ``root`` sits inside, when it is above the workspace
+    (then outside what the model can write): the confined git must read it."""
+    if (root / ".git").exists():
+        return ()
+    for parent in root.resolve().parents:
+        if (parent / ".git").exists():
+            return (parent / ".git",)
+    return ()
+
+
 async def _git(ctx: ToolContext, *args: str, ok: tuple[int, ...] = (0,)) -> Completed:
     program = shutil.which("git")
     if program is None:
         raise _GitError("git is not installed")
     env = dict(
-        os.environ,
         GIT_OPTIONAL_LOCKS="0",
+        GIT_DISCOVERY_ACROSS_FILESYSTEM="1",  # the confined view is made of bind mounts
         GIT_TERMINAL_PROMPT="0",
         GIT_CONFIG_NOSYSTEM="1",
         GIT_CONFIG_GLOBAL=os.devnull,
@@ -170,8 +183,14 @@ async def _git(ctx: ToolContext, *args: str, ok: tuple[int, ...] = (0,)) -> Comp
     )
     argv = [program, *HARDENING, *args]
     try:
-        done = await run_program(argv, cwd=ctx.workspace.root, timeout=_TIMEOUT, env=env)
-    except OSError as exc:
+        done = await run_program(
+            argv,
+            cwd=ctx.workspace.root,
+            timeout=_TIMEOUT,
+            env=env,
+            confinement=ctx.confinement(readable=_enclosing_git(ctx.workspace.root)),
+        )
+    except (OSError, ConfinementUnavailable) as exc:
         raise _GitError(f"cannot run git: {exc}") from exc
     if done.timed_out:
         raise _GitError(f"git {args[0]} timed out after {_TIMEOUT:g}s")

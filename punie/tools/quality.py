@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from punie.confinement import ConfinementUnavailable
 from punie.tools._context import ToolContext
 from punie.tools._memo import WorkspaceMemo, fingerprint
 from punie.tools._paths import workspace_path
@@ -128,8 +129,11 @@ class FormatResult:
 
 async def _run(ctx: ToolContext, argv: list[str]) -> tuple[Completed | None, str | None]:
     try:
-        return await run_program(argv, cwd=ctx.workspace.root, timeout=_TIMEOUT), None
-    except OSError as exc:
+        done = await run_program(
+            argv, cwd=ctx.workspace.root, timeout=_TIMEOUT, confinement=ctx.confinement()
+        )
+        return done, None
+    except (OSError, ConfinementUnavailable) as exc:
         return None, f"cannot run {Path(argv[0]).name}: {exc}"
 
 

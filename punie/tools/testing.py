@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -12,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from punie.confinement import ConfinementUnavailable
 from punie.tools._context import ToolContext
 from punie.tools._memo import WorkspaceMemo, fingerprint
 from punie.tools._paths import workspace_path
@@ -132,11 +132,14 @@ async def _run_pytest(ctx: ToolContext, argv: list[str]) -> tuple[Completed, lis
         plugin_dir = Path(scratch)
         shutil.copyfile(Path(__file__).with_name("_pytest_report.py"), plugin_dir / f"{_PLUGIN}.py")
         report = plugin_dir / "report.jsonl"
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [scratch, env.get("PYTHONPATH")]))
-        env["PUNIE_PYTEST_REPORT"] = str(report)
+        env = {"PYTHONPATH": scratch, "PUNIE_PYTEST_REPORT": str(report)}
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
         done = await run_program(
-            argv, cwd=ctx.workspace.root, timeout=ctx.config.pytest_timeout, env=env
+            argv,
+            cwd=ctx.workspace.root,
+            timeout=ctx.config.pytest_timeout,
+            env=env,
+            confinement=ctx.confinement(plugin_dir),
         )
         return done, _read_records(report)
 
@@ -163,7 +166,7 @@ async def pytest_run(
         argv += ["-k", select]
     try:
         done, records = await _run_pytest(ctx, argv)
-    except OSError as exc:
+    except (OSError, ConfinementUnavailable) as exc:
         return PytestResult(success=False, error=f"cannot run pytest: {exc}", path=rel)
     cases, running = _outcomes(records)
     error: str | None = None
