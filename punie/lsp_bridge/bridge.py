@@ -161,10 +161,10 @@ class LspBridge:
         if known is None:
             return
         params = lsp.DocumentSymbolParams(lsp.TextDocumentIdentifier(known.path.as_uri()))
-        bound = max(deadline, time.perf_counter() + 5.0)
+        bound = min(deadline, time.perf_counter() + 10.0)
         while time.perf_counter() < bound:
-            if await self._ask(client, "textDocument/documentSymbol", params, 1.0):
-                return
+            if await self._ask(client, "textDocument/documentSymbol", params, 1.0) is not None:
+                return  # answered (an empty outline is an answer too)
             await anyio.sleep(0.1)
 
     async def restart(self) -> None:
