@@ -128,7 +128,7 @@ async def measure(repo: Path, rounds: int, count: int) -> list[tuple[str, ...]]:
 
 
 async def _remote_first_call(address: str, symbol: str) -> None:
-    from punie.lsp_bridge.remote import RemoteTools
+    from punie.serve import RemoteTools
 
     async with RemoteTools(address) as remote:
         await remote.call("find_references", {"symbol": symbol})

@@ -559,6 +559,24 @@ def test_shuffle_and_tag_helpers() -> None:
     assert tag_problems("```python\nx") == ["1 code fence lines (```): one is never closed"]
 
 
+def test_audit_reads_non_utf8_and_refuses_a_corrupt_card(
+    built: Built, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = _damaged(built, tmp_path, "latin1")
+    valid = d / "valid.jsonl"
+    raw = valid.read_bytes().splitlines()
+    raw[1] = raw[1] + b" \xff\xfe"
+    valid.write_bytes(b"\n".join(raw) + b"\n")
+    report = _audit(d, built)
+    assert not report.ok and _has(report, valid, 2, "encoding")
+    assert main(["dataset", "audit", str(d), "--tokenizer", str(built.tiny)]) == 1
+    assert f"{valid}:2: not UTF-8" in capsys.readouterr().err
+    card = d / "dataset_card.json"
+    card.write_text("{truncated")
+    assert main(["dataset", "audit", str(d), "--tokenizer", str(built.tiny)]) == 2
+    assert "dataset_card.json: not a readable dataset card" in capsys.readouterr().err
+
+
 def test_audit_flags_a_clustered_train_order(built: Built, tmp_path: Path) -> None:
     d = _damaged(built, tmp_path, "sorted")
     train, meta = d / "train.jsonl", d / "train.meta.jsonl"

@@ -525,3 +525,28 @@ async def test_a_tool_that_raises_is_a_runtime_error_the_snippet_can_catch(
     (call,) = result.tool_calls
     assert call.result is None and call.result_json is None
     assert call.error == "broken() failed: ValueError: boom x"
+
+
+async def test_nothing_a_snippet_does_makes_the_executor_raise(
+    ex: Executor, unchecked: Executor, ctx: ToolContext
+) -> None:
+    """Deep nesting exhausts CPython's parser; ``str(10**5000)`` raises on the host; an answer
+    can be huge; a type check can take very long. Each is a readable error, never a raise."""
+    from punie.agent.parse import parse_reply
+
+    for deep in ("x = " + "-" * 100_000 + "1", "x = " + "a." * 100_000 + "b"):
+        nested = await ex.run(deep)  # MemoryError, then RecursionError in ast.parse
+        assert nested.error is not None and nested.error.kind == "syntax", nested
+        assert "nested too deeply" in nested.error.message
+        fenced = parse_reply(f"```\n{deep}\n```")  # the same code in an untagged fence
+        assert fenced is not None
+    huge_int = await unchecked.run("final_answer(10**5000)")  # the checker wants a str
+    assert huge_int.final_answer is None and huge_int.error is not None
+    assert "cannot turn its argument into text" in huge_int.render()
+    long_answer = await ex.run('final_answer("x" * 50000)')
+    assert long_answer.final_answer is None and "at most 20000" in long_answer.render()
+    async with Executor(ctx, ExecutorLimits(check_time_s=0.001)) as impatient:
+        slow = await impatient.run("x = [[[[1]]]]\nfinal_answer(str(len(x)))")
+        assert slow.error is not None and "took longer than" in slow.error.message
+    fine = await ex.run('final_answer("still works")')
+    assert fine.final_answer == "still works"

@@ -225,8 +225,8 @@ def _noted(result: ParseResult, notes: list[str]) -> ParseResult:
 def _is_python(code: str) -> bool:
     try:
         ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False  # deeply nested input exhausts the parser: not a program we can run
     return True
 
 

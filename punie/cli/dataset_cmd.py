@@ -12,9 +12,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from punie.cli._common import emit_json
+from punie.errors import PunieError
 
 __all__ = ["register"]
 
@@ -106,12 +107,17 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _card(directory: Path) -> dict[str, Any]:
+    """The dataset's card; none at all is fine (defaults), a corrupt one is an error."""
     path = directory / "dataset_card.json"
+    if not path.exists():
+        return {}
     try:
         value: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return value if isinstance(value, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PunieError(f"{path}: not a readable dataset card ({exc})") from exc
+    if not isinstance(value, dict):
+        raise PunieError(f"{path}: a dataset card is a JSON object, got {type(value).__name__}")
+    return cast(dict[str, Any], value)
 
 
 def _audit(args: argparse.Namespace) -> int:

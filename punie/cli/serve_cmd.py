@@ -9,7 +9,7 @@ import sys
 import anyio
 
 from punie.cli._common import add_server_option, server_config
-from punie.lsp_bridge.server import serve_stdio, serve_tcp
+from punie.serve import serve_stdio, serve_tcp
 from punie.tools._context import ToolContext
 
 __all__ = ["register"]

@@ -106,7 +106,7 @@ async def _local(args: argparse.Namespace, kwargs: dict[str, Any]) -> tuple[dict
 
 
 async def _remote(address: str, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    from punie.lsp_bridge.remote import RemoteTools
+    from punie.serve import RemoteTools
 
     async with RemoteTools(address) as remote:
         return await remote.call(name, kwargs)

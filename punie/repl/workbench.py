@@ -3,7 +3,6 @@ itself), its warm language server and the sandboxed executor bound to it."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import anyio
 
 from punie.agent.executor import Executor
 from punie.lsp_bridge import ServerConfig
-from punie.sandboxes import materialize
+from punie.sandboxes import discard, materialize
 from punie.tools._context import ToolContext
 
 __all__ = ["Workbench"]
@@ -81,8 +80,7 @@ class Workbench:
             if ctx is not None:
                 await ctx.aclose()
         if copy is not None:
-            scratch = copy.parent  # materialize's own temporary directory: punie-NAME-xxxx
-            shutil.rmtree(scratch if scratch.name.startswith("punie-") else copy, True)
+            discard(copy)
 
     async def reset(self) -> None:
         await self.close()

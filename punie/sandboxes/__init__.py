@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from punie.sandboxes.archive import safe_extract
 from punie.sandboxes.catalog import SandboxInfo, list_sandboxes, resolve_sandbox
-from punie.sandboxes.episode import is_episode, materialize, reset
+from punie.sandboxes.episode import discard, is_episode, materialize, reset
 from punie.sandboxes.errors import (
     FetchError,
     HashMismatch,
@@ -26,6 +26,7 @@ from punie.sandboxes.paths import bundled_dir, cache_dir
 from punie.sandboxes.pypi import FetchedSandbox, fetch, parse_spec
 
 __all__ = [
+    "discard",
     "FetchError",
     "FetchedSandbox",
     "HashMismatch",

@@ -15,7 +15,8 @@ from punie.sandboxes.catalog import resolve_sandbox
 from punie.sandboxes.errors import NotAnEpisode, SandboxError
 from punie.sandboxes.gitops import EPISODE_MARKER, base_commit, commit_all, init_repo, reset_hard
 
-__all__ = ["COPY_IGNORE", "is_episode", "materialize", "reset"]
+__all__ = [
+    "discard","COPY_IGNORE", "is_episode", "materialize", "reset"]
 
 COPY_IGNORE = (
     ".git",
@@ -100,3 +101,10 @@ def reset(path: str | os.PathLike[str]) -> Path:
         )
     reset_hard(repo)
     return repo
+
+
+def discard(copy: str | os.PathLike[str]) -> None:
+    """Remove a copy :func:`materialize` made in a temporary directory (with that directory)."""
+    path = Path(copy)
+    scratch = path.parent
+    shutil.rmtree(scratch if scratch.name.startswith("punie-") else path, ignore_errors=True)

@@ -146,7 +146,7 @@ class Executor:
         """Steps 1 and 2 only: the error that would stop ``code`` before it runs, or ``None``."""
         report = analyse(code, self._allowed_imports)
         if report.error is None and self._checker is not None:
-            return await self._checker.check(code)
+            return await self._bounded_check(code)
         return report.error
 
     async def run(self, code: str) -> ExecutionResult:
@@ -157,13 +157,27 @@ class Executor:
         report = analyse(code, self._allowed_imports)
         error = report.error
         if error is None and self._checker is not None:
-            error = await self._checker.check(code)
+            error = await self._bounded_check(code)
         run = RunState(self.limits)
         if error is not None:
             run.fail(error)
         else:
             await self._execute(self._pool, code, report.async_sites, run)
         return run.result(code, time.perf_counter() - started)
+
+    async def _bounded_check(self, code: str) -> ExecutionError | None:
+        """The type check, within ``limits.check_time_s`` (a huge nested literal kept it busy
+        for 70 s): past it the program is refused with a readable error."""
+        assert self._checker is not None
+        with anyio.move_on_after(self.limits.check_time_s) as scope:
+            return await self._checker.check(code)
+        if scope.cancelled_caught:
+            await self._checker.aclose()  # its session is mid-check: the next one reopens
+        message = (
+            f"TypeCheckError: checking the program took longer than "
+            f"{self.limits.check_time_s:g}s; it was not run (write it shorter)"
+        )
+        return ExecutionError("type_check", message, detail=message)
 
     def _resource_limits(self) -> ResourceLimits:
         return {
@@ -254,8 +268,19 @@ class Executor:
             error = TypeError(f"{FINAL_ANSWER}() takes exactly one argument: the answer text")
             return await snapshot.resume({"exception": error})
         text = args[0] if args else kwargs["text"]
+        try:
+            answer = text if isinstance(text, str) else str(text)
+        except (ValueError, RecursionError, MemoryError) as exc:  # str(10**5000)
+            error = ValueError(f"{FINAL_ANSWER}() cannot turn its argument into text: {exc}")
+            return await snapshot.resume({"exception": error})
+        if len(answer) > self.limits.max_answer_chars:
+            error = ValueError(
+                f"{FINAL_ANSWER}() got {len(answer)} characters; an answer is at most "
+                f"{self.limits.max_answer_chars}: give the value asked for, not everything"
+            )
+            return await snapshot.resume({"exception": error})
         if run.error is None:
-            run.final_answer = text if isinstance(text, str) else str(text)
+            run.final_answer = answer
         return None
 
     async def _tool_call(

@@ -42,12 +42,21 @@ class ExecutorLimits:
     """Tool calls per program (``final_answer`` is not counted)."""
     max_output_chars: int = 20_000
     """Characters printed; output past this is cut and the run stops."""
+    max_answer_chars: int = 20_000
+    """Characters of the ``final_answer`` text; a longer one is an error the program sees."""
+    check_time_s: float = 15.0
+    """Time the type check of a program may take before the program is refused."""
 
     def __post_init__(self) -> None:
-        for name in ("wall_time_s", "compute_time_s"):
+        for name in ("wall_time_s", "compute_time_s", "check_time_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ExecutorLimits.{name} must be positive")
-        for name in ("max_memory_bytes", "max_recursion_depth", "max_output_chars"):
+        for name in (
+            "max_memory_bytes",
+            "max_recursion_depth",
+            "max_output_chars",
+            "max_answer_chars",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"ExecutorLimits.{name} must be at least 1")
         if self.max_tool_calls < 0:

@@ -32,6 +32,12 @@ def analyse(code: str, allowed_imports: frozenset[str]) -> StaticReport:
         tree = ast.parse(code, filename="snippet", mode="exec")
     except SyntaxError as exc:
         return StaticReport(_syntax_error(code, exc), frozenset())
+    except (RecursionError, MemoryError, ValueError) as exc:
+        message = (
+            f"SyntaxError: the program cannot be parsed ({type(exc).__name__}: it is nested "
+            "too deeply or is too large); write it flatter"
+        )
+        return StaticReport(ExecutionError("syntax", message, detail=message), frozenset())
     refused = _refused_import(tree, allowed_imports)
     if refused is not None:
         return StaticReport(refused, frozenset())

@@ -220,11 +220,11 @@ def _read(directory: Path, report: AuditReport, auditor: _Auditor) -> list[_Row]
                 auditor.add(path.name, 0, "schema", "missing (train.jsonl and valid.jsonl needed)")
             continue
         name = str(path)
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = _utf8_lines(path, auditor)
         metas: list[str] | None = None
         meta_path = directory / f"{split}.meta.jsonl"
         if meta_path.is_file():
-            metas = meta_path.read_text(encoding="utf-8").splitlines()
+            metas = _utf8_lines(meta_path, auditor)
             if len(metas) != len(lines):
                 auditor.add(
                     str(meta_path),
@@ -235,6 +235,8 @@ def _read(directory: Path, report: AuditReport, auditor: _Auditor) -> list[_Row]
                 metas = None
         count = 0
         for number, line in enumerate(lines, start=1):
+            if line is _UNDECODABLE:
+                continue
             if not line.strip():
                 auditor.add(name, number, "json", "empty line")
                 continue
@@ -496,6 +498,24 @@ def _lengths(rows: list[_Row], auditor: _Auditor, report: AuditReport, tokenizer
                 row.file, row.line, "length", f"{n} tokens, longer than max_seq_length {limit}"
             )
     report.tokens_max = longest
+
+
+_UNDECODABLE = "\x00not utf-8"
+
+
+def _utf8_lines(path: Path, auditor: _Auditor) -> list[str]:
+    """The file's lines; a line that is not UTF-8 is reported (with its number) and kept as
+    as a marker the checks skip, so the rest of the file is still audited."""
+    lines: list[str] = []
+    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            auditor.add(
+                str(path), number, "encoding", f"not UTF-8 (byte {exc.start}): {exc.reason}"
+            )
+            lines.append(_UNDECODABLE)
+    return lines
 
 
 def audit_dataset(

@@ -22,7 +22,7 @@ from punie.agent.executor import Executor
 from punie.agent.loop import run_turn
 from punie.agent.messages import EXECUTE_CODE_TOOL
 from punie.agent.traces import TraceStore, TurnMeta
-from punie.sandboxes import materialize
+from punie.sandboxes import discard, materialize, resolve_sandbox
 from punie.tools._context import ToolContext
 from punie.training.harvest.ledger import LedgerRow, done_uids, ensure_ledger, insert_row
 from punie.training.harvest.verify import verify_turn
@@ -114,8 +114,24 @@ async def _harvest_repo(
     report: RepoReport,
     progress: ProgressHook | None,
 ) -> None:
-    clock = time.perf_counter()
     copy = materialize(spec)
+    try:
+        await _harvest_copy(copy, spec, config, store, done, teacher_factory, report, progress)
+    finally:
+        discard(copy)  # the disposable copy never outlives its harvest
+
+
+async def _harvest_copy(
+    copy: Path,
+    spec: str,
+    config: HarvestConfig,
+    store: TraceStore,
+    done: set[str],
+    teacher_factory: TeacherFactory,
+    report: RepoReport,
+    progress: ProgressHook | None,
+) -> None:
+    clock = time.perf_counter()
     name = _repo_name(spec)
     async with ToolContext.at(copy) as ctx, Executor(ctx) as executor:
         await ctx.lsp()
@@ -189,6 +205,8 @@ async def harvest(
     """Harvest every repo concurrently into ``config.out``."""
     factory: TeacherFactory = teacher_factory or SynthesizerTeacher
     started = time.perf_counter()
+    for spec in config.repos:  # a bad spec fails here, before the store is created
+        resolve_sandbox(spec)
     with TraceStore(config.out) as store:
         ensure_ledger(store.connection)
         done = done_uids(store.connection)
