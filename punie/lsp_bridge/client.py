@@ -186,7 +186,9 @@ class LspClient:
             self._tasks.append(asyncio.create_task(self._drain(self._process.stderr)))
         root = self.workspace.root
         params = lsp.InitializeParams(
-            process_id=os.getpid(),
+            # the server watches this pid and exits when it is gone; inside the sandbox's PID
+            # namespace the host's pid does not exist (bwrap --die-with-parent covers it)
+            process_id=None if self.config.confinement == "bwrap" else os.getpid(),
             root_uri=root.as_uri() if self.config.send_workspace_folders else None,
             root_path=str(root) if self.config.send_workspace_folders else None,
             workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name=root.name)]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from punie.confinement import Mode
+from punie.confinement import Mode, mode_from_env
 
 __all__ = ["ServerConfig"]
 
@@ -41,10 +41,9 @@ class ServerConfig:
     """Seconds before the second start attempt; doubled after each failed one."""
     shutdown_timeout: float = 3.0
     settings: dict[str, Any] = field(default_factory=lambda: {})
-    confinement: Mode = "off"
-    """``bwrap`` runs the server in the OS sandbox (:mod:`punie.confinement`). Off by default
-    for now: pyright 1.1.414 exits (status 1, no message) under bwrap on some workspaces (a
-    single-module project), and pyright only reads the workspace, it runs none of it."""
+    confinement: Mode = field(default_factory=mode_from_env)
+    """``bwrap``: the server runs in the OS sandbox (:mod:`punie.confinement`); ``off``
+    (``PUNIE_UNCONFINED=1``): unconfined."""
     send_workspace_folders: bool = True
     """Handshake steps pyright needs; switchable only so tests can show each pitfall."""
     send_configuration_change: bool = True
