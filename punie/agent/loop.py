@@ -24,12 +24,14 @@ from punie.agent.messages import Message, assistant_code_message, tool_message
 from punie.agent.parse import CodeAction, DirectAnswer, ParseFailure, parse_reply
 from punie.agent.prompt import initial_messages
 
-__all__ = ["MAX_STEPS", "MAX_TOKENS", "Step", "StopReason", "TurnResult", "run_turn"]
+__all__ = ["CONSTRAIN", "MAX_STEPS", "MAX_TOKENS", "Step", "StopReason", "TurnResult", "run_turn"]
 
 MAX_STEPS: Final = 3
 """Model replies per turn a user gets by default (``ask``, ``repl``) and validation measures."""
 MAX_TOKENS: Final = 256
 """Tokens per reply, likewise: a program is rarely longer than 120."""
+CONSTRAIN: Final = True
+"""Symbol-constrained decoding (:mod:`punie.agent.symbols`), likewise on by default."""
 
 StopReason = Literal["final_answer", "direct_answer", "max_steps", "backend_error"]
 ActionKind = Literal["code", "direct_answer", "malformed"]

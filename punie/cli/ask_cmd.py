@@ -48,6 +48,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     parser.add_argument("--json", action="store_true", help="print the turn as JSON")
     parser.add_argument("--verbose", action="store_true", help="show each step on stderr")
     add_server_option(parser)
+    parser.add_argument(
+        "--free",
+        action="store_true",
+        help="decode freely (default: navigation arguments constrained to the workspace's "
+        "names that the question mentions)",
+    )
     parser.set_defaults(handler=_ask)
 
 
@@ -98,11 +104,14 @@ def _ask(args: argparse.Namespace) -> int:
     from punie.agent.executor import Executor
     from punie.agent.loop import TurnResult, run_turn
     from punie.agent.messages import EXECUTE_CODE_TOOL
+    from punie.agent.symbols import constrain_backend
     from punie.agent.traces import TraceStore, TurnMeta
     from punie.tools._context import ToolContext
 
     async def turn() -> TurnResult:
         async with ToolContext.at(repo, server=server_config(args)) as ctx, Executor(ctx) as ex:
+            if not args.free:
+                await constrain_backend(backend, ctx, str(args.question))
             return await run_turn(
                 str(args.question),
                 backend,

@@ -53,6 +53,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         help="token budget of the conversation carried between turns (6000)",
     )
     add_server_option(parser)
+    parser.add_argument(
+        "--free",
+        action="store_true",
+        help="decode freely (default: navigation arguments constrained to the workspace's "
+        "names that the question mentions)",
+    )
     parser.set_defaults(handler=_repl)
 
 
@@ -82,5 +88,6 @@ def _repl(args: argparse.Namespace) -> int:
         max_steps=int(args.max_steps),
         history_tokens=int(args.history_tokens),
         server=server_config(args),
+        constrain=not args.free,
     )
     return anyio.run(run_repl, config, backend)

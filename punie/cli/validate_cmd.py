@@ -43,6 +43,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         action="store_true",
         help="run even if the suite overlaps the model's training data (flagged in the report)",
     )
+    parser.add_argument(
+        "--free",
+        action="store_true",
+        help="decode freely (default: navigation arguments constrained to the workspace's "
+        "names that the question mentions)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=_run)
 
@@ -103,6 +109,7 @@ def _run(args: argparse.Namespace) -> int:
                 allow_overlap=bool(args.allow_overlap),
                 progress=progress,
                 batch_size=int(args.batch),
+                constrain=not args.free,
             )
         )
     if args.out is not None:

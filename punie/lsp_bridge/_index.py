@@ -211,6 +211,10 @@ class DefinitionIndex:
             self._by_name = table
         return self._by_name
 
+    def definitions(self) -> list[Definition]:
+        """Every definition of every file (a variable assigned again counts once)."""
+        return [d for found in self._table().values() for d in found]
+
     def lookup(self, name: str) -> list[Definition]:
         return list(self._table().get(name, ()))
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from punie.agent.loop import CONSTRAIN
+
 if TYPE_CHECKING:
     from punie.lsp_bridge import ServerConfig
 
@@ -25,6 +27,8 @@ class ReplConfig:
     history_tokens: int = 6000
     server: ServerConfig | None = None
     input_history: Path | None = None
+    constrain: bool = CONSTRAIN
+    """Symbol-constrained decoding (:mod:`punie.agent.symbols`), as ``ask`` and validation."""
 
     @property
     def input_history_path(self) -> Path:

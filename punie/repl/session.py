@@ -10,6 +10,7 @@ from rich.text import Text
 from punie.agent.backends.base import Backend
 from punie.agent.loop import Step, TurnResult, run_turn
 from punie.agent.messages import EXECUTE_CODE_TOOL
+from punie.agent.symbols import constrain_backend
 from punie.agent.traces import TraceStore, TurnMeta
 from punie.repl.config import ReplConfig
 from punie.repl.conversation import Conversation, token_counter, turn_messages
@@ -65,6 +66,10 @@ class Session:
         history = self.conversation.messages()
         self._streamed = False
         self.backend.begin_turn()
+        if self.config.constrain:
+            await constrain_backend(
+                getattr(self.backend, "inner", self.backend), self.workbench.ctx, question
+            )
         turn: TurnResult | None = None
         with self.busy() as scope, interruptible(self.interrupt):
             turn = await run_turn(

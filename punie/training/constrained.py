@@ -30,6 +30,7 @@ import numpy as np
 __all__ = [
     "DEFAULT_FUNCTIONS",
     "SymbolConstraint",
+    "Vocabulary",
     "make_symbol_constraint",
     "token_bytes_table",
 ]
@@ -103,6 +104,22 @@ def _insert(root: _Node, key: bytes) -> _Node:
     return node
 
 
+class Vocabulary:
+    """A tokenizer's token bytes and their trie: built once per model (the costly part of a
+    constraint, ~50k tokens), shared by the constraint of every turn."""
+
+    def __init__(self, tokenizer: Any, token_bytes: list[bytes] | None = None) -> None:
+        self.token_bytes = token_bytes if token_bytes is not None else token_bytes_table(tokenizer)
+        special = set(cast(Iterable[int], getattr(tokenizer, "all_special_ids", []) or []))
+        special.update(cast(dict[int, Any], getattr(tokenizer, "added_tokens_decoder", {}) or {}))
+        self.tokens = _Node()
+        for index, data in enumerate(self.token_bytes):
+            if data and index not in special:
+                _insert(self.tokens, data).ids.append(index)
+        self.subtree: dict[int, list[int]] = {}
+        """Token ids under each trie node (keyed by node id), filled as constraints ask."""
+
+
 class SymbolConstraint:
     """``(tokens, logits) -> logits``: restricts navigation-call string arguments to ``symbols``.
 
@@ -118,16 +135,14 @@ class SymbolConstraint:
         keywords: Sequence[str] = ("symbol", "name"),
         enabled: bool = True,
         token_bytes: list[bytes] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.enabled = enabled
         self.symbols = sorted({s for s in symbols if s})
-        self._token_bytes = token_bytes if token_bytes is not None else token_bytes_table(tokenizer)
-        special = set(cast(Iterable[int], getattr(tokenizer, "all_special_ids", []) or []))
-        special.update(cast(dict[int, Any], getattr(tokenizer, "added_tokens_decoder", {}) or {}))
-        self._tokens = _Node()
-        for index, data in enumerate(self._token_bytes):
-            if data and index not in special:
-                _insert(self._tokens, data).ids.append(index)
+        vocab = vocabulary or Vocabulary(tokenizer, token_bytes)
+        self._token_bytes = vocab.token_bytes
+        self._tokens = vocab.tokens
+        self._subtree = vocab.subtree
         self._symbols = _Node()
         for symbol in self.symbols:
             _insert(self._symbols, symbol.encode("utf-8")).terminal = True
@@ -136,7 +151,6 @@ class SymbolConstraint:
         kw_part = rf"(?:(?:{kw})\s*=\s*)?" if kw else ""
         self._trigger = re.compile(rf"\b(?:{names})\(\s*{kw_part}([\"'])".encode())
         self._masks: dict[tuple[bytes, int, int], mx.array] = {}
-        self._subtree: dict[int, list[int]] = {}
         self.calls = 0
         self.constrained_steps = 0
 
@@ -225,8 +239,9 @@ def make_symbol_constraint(
     *,
     enabled: bool = True,
     functions: Sequence[str] = DEFAULT_FUNCTIONS,
+    vocabulary: Vocabulary | None = None,
 ) -> list[SymbolConstraint]:
     """``logits_processors`` for ``stream_generate``: one constraint, or none when disabled."""
     if not enabled:
         return []
-    return [SymbolConstraint(tokenizer, symbols, functions=functions)]
+    return [SymbolConstraint(tokenizer, symbols, functions=functions, vocabulary=vocabulary)]

@@ -74,6 +74,7 @@ class BatchedMlxBackend:
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
+        self._vocabulary: Any = None  # the symbol constraint's token trie, built on first use
         self.steps = 0
         """Decode steps run (each advances every live sequence by one token)."""
         self.peak_batch = 0
@@ -90,9 +91,15 @@ class BatchedMlxBackend:
         """A backend for one turn; ``symbols`` switches on symbol-constrained decoding."""
         processors: list[Any] = []
         if symbols is not None:
-            from punie.training.constrained import make_symbol_constraint
+            from punie.training.constrained import Vocabulary, make_symbol_constraint
 
-            processors = make_symbol_constraint(self.inner.tokenizer, sorted(set(symbols)))
+            with self._cond:
+                if self._vocabulary is None:
+                    self._vocabulary = Vocabulary(self.inner.tokenizer)
+                vocabulary = self._vocabulary
+            processors = make_symbol_constraint(
+                self.inner.tokenizer, sorted(set(symbols)), vocabulary=vocabulary
+            )
         return TurnView(self, processors)
 
     def generate(self, messages: Sequence[Message]) -> Generation:

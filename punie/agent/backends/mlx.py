@@ -80,14 +80,20 @@ class MlxBackend:
         self._cached: list[int] = []  # the tokens that cache holds
         self.logits_processors: list[Any] = []
         """Extra mlx-lm logits processors (symbol-constrained decoding: :meth:`constrain`)."""
+        self._vocabulary: Any = None  # the constraint's token trie, built on first use
 
     def constrain(self, symbols: Iterable[str] | None) -> None:
         """While a navigation call's string argument is written, allow only ``symbols``
         (``None``: switch the constraint off)."""
-        from punie.training.constrained import make_symbol_constraint
+        from punie.training.constrained import Vocabulary, make_symbol_constraint
 
-        self.logits_processors = (
-            [] if symbols is None else make_symbol_constraint(self.tokenizer, sorted(set(symbols)))
+        if symbols is None:
+            self.logits_processors = []
+            return
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self.tokenizer)
+        self.logits_processors = make_symbol_constraint(
+            self.tokenizer, sorted(set(symbols)), vocabulary=self._vocabulary
         )
 
     def stop_token_ids(self) -> list[int]:

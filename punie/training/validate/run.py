@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -12,42 +11,18 @@ from punie.agent.backends.base import Backend
 from punie.agent.backends.batched import BatchedMlxBackend
 from punie.agent.backends.mlx import MlxBackend
 from punie.agent.executor import Executor
-from punie.agent.loop import MAX_STEPS, MAX_TOKENS, run_turn
+from punie.agent.loop import CONSTRAIN, MAX_STEPS, MAX_TOKENS, run_turn
+from punie.agent.symbols import allowed_names, known_symbols
 from punie.errors import PunieError
 from punie.sandboxes import materialize
 from punie.tools._context import ToolContext
-from punie.tools.navigation import document_symbols
 from punie.training.queries import Query
 from punie.training.validate.overlap import find_overlap, training_dataset
 from punie.training.validate.report import ValidationReport
 from punie.training.validate.score import CaseResult, score_case
 from punie.training.validate.suite import load_suite, suite_sha256
 
-__all__ = ["known_symbols", "run_suite", "validate_model"]
-
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_PATH = re.compile(r"[A-Za-z0-9_./-]+\.py\b")
-
-
-def allowed_names(question: str, known: set[str]) -> set[str]:
-    """What a constrained navigation argument may be for ``question``: the known names and
-    files the question mentions, or, when it mentions none, every known name plus the
-    question's identifiers. The model still chooses the tool, the program and the fields;
-    the constraint only keeps it from naming something the user did not ask about."""
-    words = set(_IDENTIFIER.findall(question)) | set(_PATH.findall(question))
-    return (words & known) or (known | words)
-
-
-async def known_symbols(ctx: ToolContext) -> set[str]:
-    """Every file, and every name and dotted path the language server reports in them."""
-    names: set[str] = set()
-    for path in ctx.workspace.python_files():
-        names.add(ctx.workspace.relative(path))
-        result = await document_symbols(ctx, ctx.workspace.relative(path))
-        for symbol in result.symbols:
-            names.update((symbol.name, symbol.qualified))
-    return names
+__all__ = ["allowed_names", "known_symbols", "run_suite", "validate_model"]
 
 
 async def _run_repo(
@@ -97,7 +72,7 @@ async def run_suite(
     repos: dict[str, str],
     *,
     max_steps: int = MAX_STEPS,
-    constrain: bool = False,
+    constrain: bool = CONSTRAIN,
     progress: Callable[[CaseResult], None] | None = None,
     concurrency: int = 1,
 ) -> list[CaseResult]:
@@ -143,7 +118,7 @@ async def validate_model(
     every: int = 1,
     max_steps: int = MAX_STEPS,
     max_tokens: int = MAX_TOKENS,
-    constrain: bool = False,
+    constrain: bool = CONSTRAIN,
     allow_overlap: bool = False,
     progress: Callable[[CaseResult], None] | None = None,
     batch_size: int = 8,
