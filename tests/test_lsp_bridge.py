@@ -359,3 +359,18 @@ async def test_a_failed_restart_is_retried_on_the_next_call(
         recovered = await nav.find_references(ctx, "calculate_total")
         assert recovered.success, recovered.error
         no_leftover_processes.append(bridge.client.pid or 0)
+
+
+async def test_import_module_then_attribute_is_a_proof(tmp_path: Path) -> None:
+    """six's tests do ``import six`` and then ``six.ensure_binary``: no ``from`` import at all.
+    That use is an ``ast`` fact too, and readiness is proven by it (a server declared ready
+    before it had read anything answered every outline empty)."""
+    (tmp_path / "lib.py").write_text("def helper_function(x: int) -> int:\n    return x\n")
+    (tmp_path / "use.py").write_text("import lib\n\nprint(lib.helper_function(1))\n")
+    async with ToolContext.at(tmp_path) as ctx:
+        bridge = await ctx.lsp()
+        assert bridge.ready_state == "proven", bridge.ready_note
+        symbols = await nav.document_symbols(ctx, "lib.py")
+        assert [s.name for s in symbols.symbols] == ["helper_function"]
+        refs = await nav.find_references(ctx, "helper_function")
+        assert refs.files == ("use.py",)

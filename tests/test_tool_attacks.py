@@ -96,7 +96,10 @@ async def test_a_symlink_out_of_the_workspace_leads_nowhere(repo: Path, tmp_path
     (repo / "escape.py").symlink_to(outside)
     result = await ruff_format(ToolContext.at(repo), ".", check=False)
     assert outside.read_text() == "x   =   1\n"  # the outside file is untouched
-    assert result.success or result.error
+    assert "escape.py" not in result.files  # nothing was reformatted through the link
+    unconfined = ToolContext(ToolContext.at(repo).workspace, ToolConfig(confinement="off"))
+    check = await ruff_format(unconfined, ".", check=True)
+    assert "escape.py" in check.files  # without the sandbox ruff would follow it
     listed = await run_command(
         ToolContext(ToolContext.at(repo).workspace, ToolConfig(allowed_commands=("cat",))),
         "cat",

@@ -29,7 +29,7 @@ from punie.errors import PunieError
 __all__ = ["TraceStore", "TurnMeta", "git_state", "prompt_sha256", "tool_versions"]
 
 Label = Literal["good", "bad"]
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS turns (
@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS turns (
     completion_tokens INTEGER NOT NULL,
     label TEXT CHECK (label IS NULL OR label IN ('good', 'bad')),
     correction TEXT,
-    labelled_at TEXT
+    labelled_at TEXT,
+    source TEXT
 );
 CREATE TABLE IF NOT EXISTS steps (
     turn_id INTEGER NOT NULL REFERENCES turns(id),
@@ -146,12 +147,17 @@ class TurnMeta:
     git_commit: str | None = None
     git_dirty: bool | None = None
     tool_versions: dict[str, str] | None = None
+    source: dict[str, str] | None = None
+    """Where the turn came from beyond the model, e.g. ``{"kind": "mcp", "session": ...,
+    "client": ..., "client_version": ...}`` for a call through ``punie mcp``."""
 
     @classmethod
-    def collect(cls, repo: str | Path, model: str) -> TurnMeta:
+    def collect(
+        cls, repo: str | Path, model: str, source: dict[str, str] | None = None
+    ) -> TurnMeta:
         root = Path(repo).resolve()
         commit, dirty = git_state(root)
-        return cls(str(root), model, commit, dirty, tool_versions())
+        return cls(str(root), model, commit, dirty, tool_versions(), source)
 
 
 def _json(value: Any) -> str:
@@ -175,6 +181,9 @@ class TraceStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.executescript(_SCHEMA)
+            columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(turns)")}
+            if "source" not in columns:  # a version-1 store: add the column, keep the rows
+                conn.execute("ALTER TABLE turns ADD COLUMN source TEXT")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise PunieError(f"trace store {self.path} cannot be opened: {exc}") from exc
@@ -231,8 +240,8 @@ class TraceStore:
         cursor = conn.execute(
             "INSERT INTO turns (uid, created_at, question, repo, git_commit, git_dirty, model, "
             "tool_versions, tools, messages, max_steps, step_count, stop_reason, final_answer, "
-            "error, duration_s, generation_s, execution_s, prompt_tokens, completion_tokens) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "error, duration_s, generation_s, execution_s, prompt_tokens, completion_tokens, "
+            "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 uuid.uuid4().hex,
                 _now(turn.started_at or None),
@@ -254,6 +263,7 @@ class TraceStore:
                 turn.execution_s,
                 sum(s.generation.prompt_tokens for s in turn.steps),
                 sum(s.generation.completion_tokens for s in turn.steps),
+                None if meta.source is None else _json(meta.source),
             ),
         )
         if cursor.lastrowid is None:  # pragma: no cover - INSERT always sets it
@@ -321,7 +331,7 @@ class TraceStore:
     def list_turns(self, limit: int | None = None) -> list[dict[str, Any]]:
         rows = self._conn.execute(
             "SELECT id, uid, created_at, question, repo, model, step_count, stop_reason, "
-            "final_answer, duration_s, label FROM turns ORDER BY id DESC LIMIT ?",
+            "final_answer, duration_s, label, source FROM turns ORDER BY id DESC LIMIT ?",
             (-1 if limit is None else limit,),
         ).fetchall()
         return [dict(r) for r in rows]
@@ -337,6 +347,7 @@ class TraceStore:
         turn = dict(row)
         for key in ("tool_versions", "tools", "messages"):
             turn[key] = json.loads(turn[key])
+        turn["source"] = json.loads(turn["source"]) if turn.get("source") else None
         turn["git_dirty"] = None if turn["git_dirty"] is None else bool(turn["git_dirty"])
         calls: dict[int, list[dict[str, Any]]] = {}
         for call_row in self._conn.execute(

@@ -18,6 +18,7 @@ __all__ = ["main"]
 _COMMANDS = (
     "tool_cmd",
     "serve_cmd",
+    "mcp_cmd",
     "sandbox_cmd",
     "ask_cmd",
     "repl_cmd",
@@ -67,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
+    except ValueError:  # stdout already closed (an MCP stdio session that ended)
+        pass
     return int(code or 0)
 
 

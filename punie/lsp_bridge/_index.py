@@ -45,7 +45,8 @@ class Definition:
 
 @dataclass(frozen=True)
 class ImportEdge:
-    """``from module import name`` written in ``importer`` (relative imports made absolute)."""
+    """``from module import name`` written in ``importer`` (relative imports made absolute),
+    or ``import module`` and then ``module.name`` used there."""
 
     importer: Path
     module: str
@@ -153,7 +154,31 @@ def _facts(path: Path, rel: str, source: str, mtime: int) -> _FileFacts:
         return _FileFacts(mtime, (), ())
     collector = _Collector(path, module_name(rel), path.stem == "__init__", source.splitlines())
     collector.body(tree.body, None)
-    return _FileFacts(mtime, tuple(collector.definitions), tuple(collector.imports))
+    imports = dict.fromkeys([*collector.imports, *_attribute_imports(path, tree)])
+    return _FileFacts(mtime, tuple(collector.definitions), tuple(imports))
+
+
+def _attribute_imports(path: Path, tree: ast.Module) -> list[ImportEdge]:
+    """``import six`` then ``six.ensure_binary``: an edge to ``six``'s ``ensure_binary``."""
+    aliases: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                elif "." not in alias.name:
+                    aliases[alias.name] = alias.name
+    if not aliases:
+        return []
+    edges: list[ImportEdge] = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+        ):
+            edges.append(ImportEdge(path, aliases[node.value.id], node.attr))
+    return edges
 
 
 def _parse(path: Path, rel: str, mtime: int) -> _FileFacts:

@@ -150,22 +150,27 @@ class LspBridge:
             )
         else:
             self.ready_note = "no name is defined in one module and imported by another"
-        await self._any_answer(client, deadline)
+        if await self._outline_names(client, deadline):
+            self.ready_note += "; its outline of a file lists that file's definitions"
         self.ready_state = "unproven"
         self.ready_seconds = time.perf_counter() - client.started_at
         self._event(f"{self.config.name} ready, unproven: {self.ready_note}")
 
-    async def _any_answer(self, client: LspClient, deadline: float) -> None:
-        """Wait (bounded) until the server answers a documentSymbol request."""
+    async def _outline_names(self, client: LspClient, deadline: float) -> bool:
+        """Wait (bounded) until the server's documentSymbol of a file names a definition the
+        index found there (pyright first answers an empty outline while it loads); True
+        when it did. No cross-file proof: the first cross-file answer may still be short."""
         known = self.index.any_definition()
         if known is None:
-            return
+            return False
         params = lsp.DocumentSymbolParams(lsp.TextDocumentIdentifier(known.path.as_uri()))
         bound = min(deadline, time.perf_counter() + 10.0)
         while time.perf_counter() < bound:
-            if await self._ask(client, "textDocument/documentSymbol", params, 1.0) is not None:
-                return  # answered (an empty outline is an answer too)
+            answer = await self._ask(client, "textDocument/documentSymbol", params, 1.0)
+            if any(getattr(s, "name", None) == known.name for s in answer or ()):
+                return True
             await anyio.sleep(0.1)
+        return False
 
     async def restart(self) -> None:
         """Kill the current server (it failed us, so no polite shutdown) and start a new one,

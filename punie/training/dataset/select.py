@@ -4,7 +4,11 @@ Selection (one reason per excluded trace is counted in the card):
 
 * a harvested trace (it has a ledger row) is used when a row is ``verified=1``; a human label
   ``bad`` overrides the ledger (it is then treated like a bad deployment trace);
-* a deployment trace (no ledger row) is used when labelled ``good``;
+* a deployment trace (no ledger row) is used when labelled ``good``; an ``execute_code`` call
+  through ``punie mcp`` (a stronger model in a user's editor wrote the program) is used
+  unlabelled too when it is verified: its program ran without an error, called a tool and
+  gave an answer (``final_answer``). A direct tool call through ``punie mcp`` is a trace for
+  inspection, never a sample;
 * a trace labelled ``bad`` is used only with a ``correction``, and then gives exactly one sample:
   the conversation before its final assistant message, followed by the correction as the
   final assistant message. A correction that is a Python program calling ``final_answer`` becomes
@@ -52,7 +56,7 @@ class Sample:
     symbol: str | None
     category: str
     intent: str | None
-    source: str  # "harvest" or "deployment"
+    source: str  # "harvest", "deployment" (ask, repl) or "mcp"
     corrected: bool
     tools: list[str]
     tools_source: str  # "trace" (really called) or "static" (read from a correction)
@@ -121,6 +125,10 @@ def _is_program(text: str) -> bool:
     return calls_final_answer(text)
 
 
+def _deployment_kind(trace: TraceRecord) -> str:
+    return "mcp" if (trace.source or {}).get("kind") == "mcp" else "deployment"
+
+
 def _base(trace: TraceRecord) -> dict[str, Any]:
     row = _verified_row(trace) or (trace.ledger[0] if trace.ledger else None)
     return {
@@ -130,7 +138,7 @@ def _base(trace: TraceRecord) -> dict[str, Any]:
         "symbol": row.symbol if row is not None else None,
         "category": row.category if row is not None else "deployment",
         "intent": row.intent if row is not None else None,
-        "source": "harvest" if trace.ledger else "deployment",
+        "source": "harvest" if trace.ledger else _deployment_kind(trace),
         "model": trace.model,
         "teacher": row.teacher if row is not None else None,
     }
@@ -225,6 +233,13 @@ def _restyle(samples: list[Sample], style: PromptStyle) -> list[Sample]:
     return samples
 
 
+def _mcp_verified(trace: TraceRecord) -> bool:
+    """The program ran without an error, called at least one tool, and answered."""
+    return trace.stop_reason == "final_answer" and any(
+        s.action == "code" and s.error_kind is None and s.tools for s in trace.steps
+    )
+
+
 def select_samples(
     traces: list[TraceRecord], known_tools: tuple[str, ...], style: PromptStyle = "catalogue"
 ) -> Selection:
@@ -233,6 +248,10 @@ def select_samples(
     systems = {system_prompt(s) for s in PROMPT_STYLES}
     selection = Selection([], [], Counter(), Counter())
     for trace in traces:
+        kind = (trace.source or {}).get("kind")
+        if kind == "mcp-tool":
+            selection.excluded["a direct tool call through punie mcp"] += 1
+            continue
         first = trace.messages[0] if trace.messages else {}
         if first.get("role") != "system" or first.get("content") not in systems:
             selection.excluded["system prompt is not a current run-time prompt"] += 1
@@ -254,6 +273,10 @@ def select_samples(
         if trace.ledger:
             if _verified_row(trace) is None:
                 selection.excluded["harvested, not verified"] += 1
+                continue
+        elif kind == "mcp" and trace.label is None:
+            if not _mcp_verified(trace):
+                selection.excluded["mcp call, unlabelled and not verified"] += 1
                 continue
         elif trace.label != "good":
             selection.excluded["deployment trace not labelled good"] += 1

@@ -54,6 +54,8 @@ class TraceRecord:
     label: str | None
     correction: str | None
     steps: list[StepInfo] = field(default_factory=lambda: [])
+    source: dict[str, Any] | None = None
+    """``{"kind": "mcp", ...}`` for a call through ``punie mcp`` (None: ask, repl, harvest)."""
     ledger: list[LedgerInfo] = field(default_factory=lambda: [])
 
 
@@ -133,9 +135,11 @@ def read_traces(path: Path) -> TraceSnapshot:
                 )
             )
         traces: list[TraceRecord] = []
+        columns = {str(c[1]) for c in conn.execute("PRAGMA table_info(turns)")}
+        source = "source" if "source" in columns else "NULL AS source"  # a version-1 store
         for r in conn.execute(
             "SELECT id, uid, question, repo, git_commit, git_dirty, model, tool_versions, tools, "
-            "messages, stop_reason, label, correction FROM turns ORDER BY id"
+            f"messages, stop_reason, label, correction, {source} FROM turns ORDER BY id"
         ):
             turn_id = int(r["id"])
             traces.append(
@@ -155,6 +159,7 @@ def read_traces(path: Path) -> TraceSnapshot:
                     correction=r["correction"],
                     steps=steps.get(turn_id, []),
                     ledger=ledger.get(turn_id, []),
+                    source=cast(dict[str, Any], json.loads(r["source"])) if r["source"] else None,
                 )
             )
         image = conn.serialize()
