@@ -32,7 +32,7 @@ class LoopConfig:
     """Model replies per validation case: what ``ask`` and ``repl`` give a user."""
     max_tokens: int = MAX_TOKENS
     validate_batch: int = 16
-    base_every: int = 3
+    base_every: int = 4
     """The untrained base is validated on every k-th case of the suite ..."""
     base_max_steps: int = 1
     """... and its first reply only (it writes no programs before training)."""
