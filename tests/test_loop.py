@@ -74,7 +74,8 @@ def test_miniature_loop(tmp_path: Path) -> None:
     assert (work / "data" / "train.jsonl").is_file()
     before = json.loads((work / "before.json").read_text())
     after = json.loads((work / "after.json").read_text())
-    assert after["overall"]["n"] == 4 and before["overall"]["n"] == 2  # every 3rd case
+    every = LoopConfig().base_every  # the untrained base sees every k-th case
+    assert after["overall"]["n"] == 4 and before["overall"]["n"] == len(range(0, 4, every))
     assert before["model"] != after["model"]  # the weights hash changed: a new model answered
     suite = json.loads((work / "suite.json").read_text())
     assert {c["repo"] for c in suite["cases"]} == {"taskcli"}  # never harvested for training
