@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -105,24 +106,17 @@ def _repo_name(spec: str) -> str:
     return Path(spec).name if ("/" in spec or Path(spec).is_dir()) else spec
 
 
-async def _harvest_repo(
-    spec: str,
-    config: HarvestConfig,
-    store: TraceStore,
-    done: set[str],
-    teacher_factory: TeacherFactory,
-    report: RepoReport,
-    progress: ProgressHook | None,
-) -> None:
+@contextmanager
+def _disposable_copy(spec: str) -> Generator[Path]:
+    """A fresh copy of the repo to harvest, removed afterwards (also on failure)."""
     copy = materialize(spec)
     try:
-        await _harvest_copy(copy, spec, config, store, done, teacher_factory, report, progress)
+        yield copy
     finally:
-        discard(copy)  # the disposable copy never outlives its harvest
+        discard(copy)
 
 
-async def _harvest_copy(
-    copy: Path,
+async def _harvest_repo(
     spec: str,
     config: HarvestConfig,
     store: TraceStore,
@@ -133,67 +127,71 @@ async def _harvest_copy(
 ) -> None:
     clock = time.perf_counter()
     name = _repo_name(spec)
-    async with ToolContext.at(copy) as ctx, Executor(ctx) as executor:
-        await ctx.lsp()
-        report.seconds["start"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        inventory = await build_inventory(ctx, name)
-        queries = generate_queries(
-            inventory, seed=config.seed, per_intent=config.per_intent, phrasings=config.phrasings
-        )
-        report.seconds["inventory"] = time.perf_counter() - clock
-        todo = [q for q in queries if q.uid not in done]
-        report.skipped = len(queries) - len(todo)
-        if config.limit is not None:
-            todo = todo[: config.limit]
-        report.planned = len(todo)
-        teacher = teacher_factory(todo)
-        meta = TurnMeta.collect(copy, teacher.identity)
-        tools = [EXECUTE_CODE_TOOL]
-        turn_s = store_s = 0.0
-        for index, query in enumerate(todo):
-            started = time.perf_counter()
-            turn = await run_turn(query.question, teacher, executor, max_steps=config.max_steps)
-            ok, reason = verify_turn(query, turn)
-            turn_s += time.perf_counter() - started
-            started = time.perf_counter()
+    with _disposable_copy(spec) as copy:  # never outlives its harvest
+        async with ToolContext.at(copy) as ctx, Executor(ctx) as executor:
+            await ctx.lsp()
+            report.seconds["start"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            inventory = await build_inventory(ctx, name)
+            queries = generate_queries(
+                inventory,
+                seed=config.seed,
+                per_intent=config.per_intent,
+                phrasings=config.phrasings,
+            )
+            report.seconds["inventory"] = time.perf_counter() - clock
+            todo = [q for q in queries if q.uid not in done]
+            report.skipped = len(queries) - len(todo)
+            if config.limit is not None:
+                todo = todo[: config.limit]
+            report.planned = len(todo)
+            teacher = teacher_factory(todo)
+            meta = TurnMeta.collect(copy, teacher.identity)
+            tools = [EXECUTE_CODE_TOOL]
+            turn_s = store_s = 0.0
+            for index, query in enumerate(todo):
+                started = time.perf_counter()
+                turn = await run_turn(query.question, teacher, executor, max_steps=config.max_steps)
+                ok, reason = verify_turn(query, turn)
+                turn_s += time.perf_counter() - started
+                started = time.perf_counter()
 
-            def ledger(
-                conn: sqlite3.Connection,
-                turn_id: int,
-                query: Query = query,
-                ok: bool = ok,
-                reason: str = reason,
-            ) -> None:
-                insert_row(
-                    conn,
-                    LedgerRow(
-                        query_uid=query.uid,
-                        turn_id=turn_id,
-                        repo=name,
-                        category=query.category,
-                        intent=query.intent,
-                        symbol=query.symbol,
-                        question=query.question,
-                        expected_tools=",".join(query.expected_tools),
-                        truth=query.truth.value,
-                        verified=ok,
-                        reason=reason,
-                        teacher=teacher.identity,
-                    ),
-                )
+                def ledger(
+                    conn: sqlite3.Connection,
+                    turn_id: int,
+                    query: Query = query,
+                    ok: bool = ok,
+                    reason: str = reason,
+                ) -> None:
+                    insert_row(
+                        conn,
+                        LedgerRow(
+                            query_uid=query.uid,
+                            turn_id=turn_id,
+                            repo=name,
+                            category=query.category,
+                            intent=query.intent,
+                            symbol=query.symbol,
+                            question=query.question,
+                            expected_tools=",".join(query.expected_tools),
+                            truth=query.truth.value,
+                            verified=ok,
+                            reason=reason,
+                            teacher=teacher.identity,
+                        ),
+                    )
 
-            store.record_turn(turn, meta, tools, also=ledger)
-            store_s += time.perf_counter() - started
-            if ok:
-                report.kept += 1
-            else:
-                report.rejected[reason] += 1
-            if progress is not None:
-                progress(name, index + 1, len(todo))
-            await anyio.sleep(0)  # let the other repos' harvests run
-        report.seconds["turns"] = turn_s
-        report.seconds["store"] = store_s
+                store.record_turn(turn, meta, tools, also=ledger)
+                store_s += time.perf_counter() - started
+                if ok:
+                    report.kept += 1
+                else:
+                    report.rejected[reason] += 1
+                if progress is not None:
+                    progress(name, index + 1, len(todo))
+                await anyio.sleep(0)  # let the other repos' harvests run
+            report.seconds["turns"] = turn_s
+            report.seconds["store"] = store_s
 
 
 async def harvest(
