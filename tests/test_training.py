@@ -327,7 +327,10 @@ def test_lora_then_fuse_and_quantize(
     with_adapters, tokenizer = module("mlx_lm").load(str(base), adapter_path=str(adapters))
     fused_model = module("mlx_lm").load(str(fused))[0]
     tokens = mx.array([tokenizer.encode("refs = find_references(")])
-    assert mx.allclose(with_adapters(tokens), fused_model(tokens), atol=1e-4).item()
+    apart, together = with_adapters(tokens), fused_model(tokens)
+    # float32 sums in another order: ~1e-4 apart on logits of size ~10 (a wrong fuse is O(1))
+    gap = mx.abs(apart - together).max().item()
+    assert mx.allclose(apart, together, rtol=1e-4, atol=1e-3).item(), gap
     quantized = Path(result["quantized_model_path"])
     assert json.loads((quantized / "config.json").read_text())["quantization"]["bits"] == 5
     tokens, _ = _generate(module("mlx_lm").load(str(quantized))[0], tokenizer, "def ", 8)
