@@ -19,6 +19,8 @@ def _module(rel: str) -> str:
     parts = rel.removesuffix(".py").split("/")
     if parts[-1] == "__init__":
         parts = parts[:-1]
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]  # a src layout
     return ".".join(parts)
 
 
@@ -72,15 +74,6 @@ def _py_files(root: Path) -> list[Path]:
     ]
 
 
-def _module_of(rel: str) -> str:
-    parts = rel.removesuffix(".py").split("/")
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    return ".".join(parts)
-
-
 def _bindings(tree: ast.AST) -> list[tuple[str, ast.AST]]:
     """Every name a module binds anywhere: defs, classes, parameters, assignment and loop
     targets, imports."""
@@ -109,7 +102,7 @@ def unique_definitions(root: Path, limit: int) -> list[Definition]:
     for rel, tree in trees.items():
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                defs.setdefault(node.name, Definition(node.name, _module_of(rel), rel, node.lineno))
+                defs.setdefault(node.name, Definition(node.name, _module(rel), rel, node.lineno))
     bound: dict[str, int] = {}
     for rel, tree in trees.items():
         for name, node in _bindings(tree):
@@ -138,7 +131,7 @@ def _homes(d: Definition) -> set[str]:
 def _imported_module(rel: str, node: ast.ImportFrom) -> str:
     if node.level == 0:
         return node.module or ""
-    parts = _module_of(rel).split(".")
+    parts = _module(rel).split(".")
     if not rel.endswith("__init__.py"):
         parts = parts[:-1]
     base = parts[: len(parts) - (node.level - 1)]

@@ -64,10 +64,28 @@ def bwrap_program() -> str | None:
     return shutil.which("bwrap")
 
 
-def _python_roots() -> list[Path]:
+@cache
+def _python_roots() -> tuple[Path, ...]:
     """The directories the running interpreter and its environment live in."""
     roots = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}
-    return sorted({p.resolve() for p in roots if p.exists()})
+    return tuple(sorted({p.resolve() for p in roots if p.exists()}))
+
+
+@cache
+def _system_mounts() -> tuple[str, ...]:
+    """The read-only system part of every sandbox: ``/usr`` and its top-level links, a few
+    ``/etc`` files, ``/proc``, ``/dev`` and a private ``/tmp`` (worked out once per process)."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in _TOP_LINKS:
+        top = Path("/") / name
+        if top.is_symlink():
+            args += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            args += ["--ro-bind", str(top), str(top)]
+    for name in _ETC:
+        if (Path("/etc") / name).exists():
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    return (*args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp")
 
 
 @dataclass(frozen=True)
@@ -80,7 +98,7 @@ class Confinement:
     also_readable: tuple[Path, ...] = ()
     """Host paths the process may read besides the system, Python and the workspace (the
     ``.git`` directory of a repository the workspace sits inside)."""
-    readable: tuple[Path, ...] = field(default_factory=lambda: tuple(_python_roots()))
+    readable: tuple[Path, ...] = field(default_factory=_python_roots)
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The allow-listed environment: a PATH of the environment's and the system's bin
@@ -113,17 +131,7 @@ class Confinement:
         # group (a timeout) reach every process in it
         args = [program, "--die-with-parent"]
         args += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
-        args += ["--ro-bind", "/usr", "/usr"]
-        for name in _TOP_LINKS:
-            top = Path("/") / name
-            if top.is_symlink():
-                args += ["--symlink", os.readlink(top), str(top)]
-            elif top.is_dir():
-                args += ["--ro-bind", str(top), str(top)]
-        for name in _ETC:
-            if (Path("/etc") / name).exists():
-                args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args += _system_mounts()
         mounted = (Path("/usr"), *self.readable, *self.also_readable, self.workspace.resolve())
         programs = [
             Path(a)

@@ -139,11 +139,8 @@ class McpSession:
 
     @property
     def identity(self) -> str:
-        return (
-            f"mcp:{self.client}/{self.client_version}"
-            if self.client_version
-            else (f"mcp:{self.client}")
-        )
+        version = f"/{self.client_version}" if self.client_version else ""
+        return f"mcp:{self.client}{version}"
 
     def _source(self, kind: str) -> dict[str, str]:
         return {

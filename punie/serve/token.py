@@ -8,14 +8,14 @@ import os
 import secrets
 from pathlib import Path
 
+from punie.sandboxes.paths import cache_dir
+
 __all__ = ["new_token_file", "read_token", "token_file"]
 
 
 def token_file(host: str, port: int) -> Path:
-    """``$PUNIE_CACHE/serve/HOST-PORT.token`` (default cache: ``~/.cache/punie``)."""
-    cache = os.environ.get("PUNIE_CACHE")
-    root = Path(cache).expanduser() if cache else Path.home() / ".cache" / "punie"
-    return root / "serve" / f"{host}-{port}.token"
+    """``serve/HOST-PORT.token`` in punie's cache (``$PUNIE_CACHE`` or ``~/.cache/punie``)."""
+    return cache_dir() / "serve" / f"{host}-{port}.token"
 
 
 def new_token_file(host: str, port: int) -> tuple[str, Path]:
