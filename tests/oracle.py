@@ -6,6 +6,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from punie.pysyntax import parse as parse_python
+
 
 @dataclass(frozen=True)
 class Definition:
@@ -28,7 +30,7 @@ def definitions(root: Path) -> list[Definition]:
     found: list[Definition] = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        tree = ast.parse(path.read_text())
+        tree = parse_python(path.read_text())
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 found.append(Definition(node.name, _module(rel), rel, node.lineno))
@@ -46,7 +48,7 @@ def usage_lines(root: Path, name: str) -> set[tuple[str, int]]:
     found: set[tuple[str, int]] = set()
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse_python(path.read_text())):
             if _uses(node, name):
                 found.add((rel, getattr(node, "lineno", 0)))
     return found
@@ -96,7 +98,7 @@ def unique_definitions(root: Path, limit: int) -> list[Definition]:
     project apart from ``from``-imports of that very definition: no parameter, local,
     second definition or import from elsewhere shares it, so every use is a use of it."""
     trees = {
-        p.relative_to(root).as_posix(): ast.parse(p.read_text("utf-8")) for p in _py_files(root)
+        p.relative_to(root).as_posix(): parse_python(p.read_text("utf-8")) for p in _py_files(root)
     }
     defs: dict[str, Definition] = {}
     for rel, tree in trees.items():
@@ -144,7 +146,7 @@ def bound_usages(root: Path, d: Definition) -> set[tuple[str, int]]:
     found: set[tuple[str, int]] = {(d.file, d.line)}
     for path in _py_files(root):
         rel = path.relative_to(root).as_posix()
-        tree = ast.parse(path.read_text("utf-8"))
+        tree = parse_python(path.read_text("utf-8"))
         imports = [
             alias
             for node in ast.walk(tree)

@@ -3,6 +3,7 @@ environment (named in ``pyproject.toml``), ``ruff check`` and ``ruff format --ch
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,23 @@ def test_ruff_check_and_format_are_clean() -> None:
     assert check.returncode == 0, check.stdout[-4000:]
     formatted = _run(str(BIN / "ruff"), "format", "--check", "punie", "tests", "benchmarks")
     assert formatted.returncode == 0, formatted.stdout[-4000:]
+
+
+def test_every_parse_goes_through_the_thread_safe_one() -> None:
+    """CPython 3.11's ``ast.parse`` races across threads (python/cpython#106905): a CI harvest of
+    two repositories failed with ``AST constructor recursion depth mismatch``. So only
+    ``punie/pysyntax.py`` may call it; everything else calls ``punie.pysyntax.parse``."""
+    offenders: list[str] = []
+    for path in sorted([*(REPO / "punie").rglob("*.py"), *(REPO / "tests").rglob("*.py")]):
+        if path.is_relative_to(REPO / "punie" / "sandboxes") or path.name == "pysyntax.py":
+            continue
+        tree = compile(path.read_text("utf-8"), str(path), "exec", ast.PyCF_ONLY_AST)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "parse"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "ast"
+            ):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert offenders == [], offenders

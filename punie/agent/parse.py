@@ -19,13 +19,14 @@ ignored.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, cast
+
+from punie.pysyntax import parse as parse_python
 
 __all__ = [
     "CALL_FORMAT",
@@ -224,7 +225,7 @@ def _noted(result: ParseResult, notes: list[str]) -> ParseResult:
 
 def _is_python(code: str) -> bool:
     try:
-        ast.parse(code)
+        parse_python(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False  # deeply nested input exhausts the parser: not a program we can run
     return True

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from punie.pysyntax import parse as parse_python
+
 __all__ = ["Definition", "DefinitionIndex", "ImportEdge", "module_name"]
 
 _KEYWORD = re.compile(r"\b(?:def|class)\s+")
@@ -149,7 +151,7 @@ def _blocks(node: ast.If | ast.Try | ast.With) -> Iterator[list[ast.stmt]]:
 
 def _facts(path: Path, rel: str, source: str, mtime: int) -> _FileFacts:
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return _FileFacts(mtime, (), ())
     collector = _Collector(path, module_name(rel), path.stem == "__init__", source.splitlines())

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from punie.agent.executor.result import ExecutionError
+from punie.pysyntax import parse as parse_python
 
 __all__ = ["StaticReport", "analyse"]
 
@@ -29,7 +30,7 @@ class StaticReport:
 
 def analyse(code: str, allowed_imports: frozenset[str]) -> StaticReport:
     try:
-        tree = ast.parse(code, filename="snippet", mode="exec")
+        tree = parse_python(code, filename="snippet")
     except SyntaxError as exc:
         return StaticReport(_syntax_error(code, exc), frozenset())
     except (RecursionError, MemoryError, ValueError) as exc:

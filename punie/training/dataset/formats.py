@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Literal, cast
 
+from punie.pysyntax import parse as parse_python
+
 __all__ = [
     "ActionFormat",
     "action_format",
@@ -74,7 +76,7 @@ def tools_in_code(code: str, known: Iterable[str]) -> list[str]:
     """Names of ``known`` tools the program calls, in first-call order (static reading)."""
     names = set(known)
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return []
     found: list[str] = []

@@ -32,7 +32,6 @@ context of later steps, as at run time.
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Any
 
 from punie.agent.messages import EXECUTE_CODE_TOOL, assistant_code_message
 from punie.agent.prompt import PROMPT_STYLES, PromptStyle, prompt_tools, system_prompt
+from punie.pysyntax import parse as parse_python
 from punie.training.dataset.formats import calls_final_answer, canonical, tools_in_code
 from punie.training.dataset.source import LedgerInfo, TraceRecord
 
@@ -119,7 +119,7 @@ def _verified_row(trace: TraceRecord) -> LedgerInfo | None:
 
 def _is_program(text: str) -> bool:
     try:
-        ast.parse(text)
+        parse_python(text)
     except SyntaxError:
         return False
     return calls_final_answer(text)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from punie.pysyntax import parse as parse_python
 from punie.workspace import SKIP_DIRS
 
 __all__ = [
@@ -124,7 +125,7 @@ def ast_index(root: Path, files: list[str]) -> AstIndex:
     for rel in files:
         text = (root / rel).read_text(encoding="utf-8")
         index.lines[rel] = text.splitlines()
-        tree = ast.parse(text)
+        tree = parse_python(text)
         top: list[str] = []
         classes = 0
         for node in tree.body:
