@@ -540,7 +540,7 @@ async def test_nothing_a_snippet_does_makes_the_executor_raise(
         assert "nested too deeply" in nested.error.message
         fenced = parse_reply(f"```\n{deep}\n```")  # the same code in an untagged fence
         assert fenced is not None
-    huge_int = await unchecked.run("final_answer(10**5000)")  # the checker wants a str
+    huge_int = await unchecked.run("final_answer(10**5000)")  # str() of it raises
     assert huge_int.final_answer is None and huge_int.error is not None
     assert "cannot turn its argument into text" in huge_int.render()
     long_answer = await ex.run('final_answer("x" * 50000)')
@@ -550,3 +550,6 @@ async def test_nothing_a_snippet_does_makes_the_executor_raise(
         assert slow.error is not None and "took longer than" in slow.error.message
     fine = await ex.run('final_answer("still works")')
     assert fine.final_answer == "still works"
+    # The checker accepts what the runtime runs: any value answers as its text.
+    counted = await ex.run("final_answer(len([1, 2]))")
+    assert counted.error is None and counted.final_answer == "2", counted.render()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,17 @@ import pytest  # noqa: E402
 
 from punie.agent.messages import EXECUTE_CODE_TOOL, assistant_code_message, tool_message  # noqa: E402
 from punie.errors import PunieError  # noqa: E402
-from punie.training.constrained import SymbolConstraint, make_symbol_constraint  # noqa: E402
+from punie.training.code_constraint import (  # noqa: E402
+    CodeConstraint,
+    CodeState,
+    code_state,
+    result_types,
+)
+from punie.training.constrained import (  # noqa: E402
+    SymbolConstraint,
+    Vocabulary,
+    make_symbol_constraint,
+)
 from punie.training.model.build import ensure_default_model, init_tiny_model  # noqa: E402
 from punie.training.model.hashing import weights_sha256  # noqa: E402
 from punie.training.model.mlx_api import module  # noqa: E402
@@ -404,6 +415,64 @@ def test_constrained_decoding_writes_an_allowed_symbol(tiny: Path) -> None:
         b"total_price".startswith(b"tot" + constraint.tail_bytes([t]))
         for t in constraint.allowed_tokens(b"tot", ord('"'))
     )
+
+
+def test_program_constraint_keeps_brackets_and_attributes_valid(tiny: Path) -> None:
+    """Generation from the random tiny model: the constraint alone makes its program valid."""
+    model, tokenizer = module("mlx_lm").load(str(tiny))
+    stream_generate = module("mlx_lm.generate").stream_generate
+    types = result_types()
+    vocabulary = Vocabulary(tokenizer)
+    head = "<tool_call>\n<function=execute_code>\n<parameter=code>\n"
+
+    def run(text: str, processors: list[Any], max_tokens: int = 6) -> str:
+        prompt = tokenizer.encode(text, add_special_tokens=False)
+        pieces = [
+            r.text
+            for r in stream_generate(
+                model, tokenizer, prompt, max_tokens=max_tokens, logits_processors=processors
+            )
+        ]
+        return "".join(pieces)
+
+    # An attribute of the bound result type, at the first level and through an index.
+    names = set(types.attributes["DefinitionResult"])
+    constraint = CodeConstraint(vocabulary, types)
+    text = run(head + 'r = goto_definition("Cart")\nfinal_answer(r.', [constraint], 16)
+    written = re.match(r"\w*", text)
+    assert written is not None and written.group() in names, text
+    assert constraint.constrained_steps >= 1
+    location = set(types.attributes["Location"])
+    prefix = head + 'r = find_references("x")\nloc = r.locations[0]\nfinal_answer(loc.'
+    written = re.match(r"\w*", run(prefix, [CodeConstraint(vocabulary, types)], 16))
+    assert written is not None and written.group() in location
+
+    # Every generated program closes only what it opened.
+    for start in ('r = grep("TODO")\nfinal_answer(r.match_count', "x = [len(", "print("):
+        text = run(head + start, [CodeConstraint(vocabulary, types)], max_tokens=24)
+        program = start + text.split("</parameter>")[0]
+        depth = 0
+        for ch in program.split("#")[0]:
+            depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+            assert depth >= 0, program
+
+    # The states it reads: outside the program, in strings and comments it does nothing.
+    assert code_state(b"final_answer(r.", types) is None
+    assert code_state((head + 'r = grep("a(r.').encode(), types) is None  # in the string
+    assert code_state((head + "x = 1  # (").encode(), types) is None
+    assert code_state((head + "x = 1\n</parameter>\n").encode(), types) is None
+    state = code_state((head + 'r = grep("x)")\nprint((r.ma').encode(), types)
+    assert state == CodeState(b"((", access=("GrepResult", "ma"))
+    state = code_state((head + "r = typecheck()\nfor d in r.diagnostics:\n    d").encode(), types)
+    assert state == CodeState(b"", typed_name="Diagnostic")
+    ended = code_state((head + 'r = grep("x")\nn = r.match_count\n').encode(), types)
+    assert ended == CodeState(b"")  # the line ended: no attribute is being written
+    unknown = code_state((head + "r = something()\nr.").encode(), types)
+    assert unknown == CodeState(b"")
+    # A disabled constraint and an unknown variable change nothing.
+    free = run(head + "q.", [])
+    assert run(head + "q.", [CodeConstraint(vocabulary, types)]) == free
+    assert run(head + "q.", [CodeConstraint(vocabulary, types, enabled=False)]) == free
 
 
 def test_dataset_and_model_errors(tiny: Path, dataset: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from punie.lsp_bridge.bridge import LspBridge
 from punie.lsp_bridge.client import LspClient
 from punie.lsp_bridge.config import ServerConfig
+from punie.lsp_bridge.diagnostics import Diagnostic
 from punie.lsp_bridge.errors import (
     LspError,
     LspNotReady,
@@ -12,6 +13,7 @@ from punie.lsp_bridge.errors import (
 )
 
 __all__ = [
+    "Diagnostic",
     "LspBridge",
     "LspClient",
     "LspError",

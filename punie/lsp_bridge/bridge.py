@@ -20,8 +20,8 @@ from lsprotocol import types as lsp
 from punie.lsp_bridge._index import DefinitionIndex
 from punie.lsp_bridge.client import LspClient
 from punie.lsp_bridge.config import ServerConfig
+from punie.lsp_bridge.diagnostics import Diagnostic
 from punie.lsp_bridge.errors import LspError, LspUnavailable, RequestTimeout, ServerCrashed
-from punie.tools._types import Diagnostic
 from punie.workspace import Workspace
 
 __all__ = ["LspBridge"]

@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from punie.lsp_bridge.diagnostics import Diagnostic
+
 __all__ = ["Diagnostic", "Location", "SymbolInfo", "ToolResult", "result_to_json"]
 
 
@@ -66,21 +68,3 @@ def result_to_json(result: object) -> dict[str, Any]:
     data: dict[str, Any] = {"type": type(result).__name__}
     data.update(dataclasses.asdict(result))
     return data
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """One type-checker diagnostic; ``severity`` is ``error``, ``warning`` or ``information``."""
-
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    severity: str
-    rule: str | None
-    message: str
-
-    def render(self) -> str:
-        rule = f" [{self.rule}]" if self.rule else ""
-        return f"{self.file}:{self.line}:{self.column} {self.severity}{rule}: {self.message}"

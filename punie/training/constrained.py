@@ -119,6 +119,17 @@ class Vocabulary:
         self.subtree: dict[int, list[int]] = {}
         """Token ids under each trie node (keyed by node id), filled as constraints ask."""
 
+    def ids_under(self, node: _Node) -> list[int]:
+        """Every token id at or below ``node`` of :attr:`tokens` (cached per node)."""
+        key = id(node)
+        found = self.subtree.get(key)
+        if found is None:
+            found = list(node.ids)
+            for child in node.children.values():
+                found.extend(self.ids_under(child))
+            self.subtree[key] = found
+        return found
+
 
 class SymbolConstraint:
     """``(tokens, logits) -> logits``: restricts navigation-call string arguments to ``symbols``.
@@ -140,9 +151,9 @@ class SymbolConstraint:
         self.enabled = enabled
         self.symbols = sorted({s for s in symbols if s})
         vocab = vocabulary or Vocabulary(tokenizer, token_bytes)
+        self._vocab = vocab
         self._token_bytes = vocab.token_bytes
         self._tokens = vocab.tokens
-        self._subtree = vocab.subtree
         self._symbols = _Node()
         for symbol in self.symbols:
             _insert(self._symbols, symbol.encode("utf-8")).terminal = True
@@ -167,16 +178,6 @@ class SymbolConstraint:
             return None
         return rest, quote
 
-    def _collect(self, node: _Node) -> list[int]:
-        key = id(node)
-        found = self._subtree.get(key)
-        if found is None:
-            found = list(node.ids)
-            for child in node.children.values():
-                found.extend(self._collect(child))
-            self._subtree[key] = found
-        return found
-
     def allowed_tokens(self, prefix: bytes, quote: int) -> list[int]:
         """Token ids that may follow the argument ``prefix`` (empty if no symbol has it)."""
         node = self._symbols
@@ -194,7 +195,7 @@ class SymbolConstraint:
             if snode.terminal:
                 closing = tnode.children.get(quote)
                 if closing is not None:
-                    allowed.extend(self._collect(closing))
+                    allowed.extend(self._vocab.ids_under(closing))
             for b, schild in snode.children.items():
                 tchild = tnode.children.get(b)
                 if tchild is not None:

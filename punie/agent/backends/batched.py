@@ -74,7 +74,6 @@ class BatchedMlxBackend:
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
-        self._vocabulary: Any = None  # the symbol constraint's token trie, built on first use
         self.steps = 0
         """Decode steps run (each advances every live sequence by one token)."""
         self.peak_batch = 0
@@ -89,17 +88,7 @@ class BatchedMlxBackend:
 
     def view(self, symbols: Iterable[str] | None = None) -> TurnView:
         """A backend for one turn; ``symbols`` switches on symbol-constrained decoding."""
-        processors: list[Any] = []
-        if symbols is not None:
-            from punie.training.constrained import Vocabulary, make_symbol_constraint
-
-            with self._cond:
-                if self._vocabulary is None:
-                    self._vocabulary = Vocabulary(self.inner.tokenizer)
-                vocabulary = self._vocabulary
-            processors = make_symbol_constraint(
-                self.inner.tokenizer, sorted(set(symbols)), vocabulary=vocabulary
-            )
+        processors = self.inner.processors_for(symbols)
         return TurnView(self, processors)
 
     def generate(self, messages: Sequence[Message]) -> Generation:

@@ -7,6 +7,7 @@ at the tokenizer's end-of-turn tokens, after ``</tool_call>``, or at ``max_token
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -79,22 +80,35 @@ class MlxBackend:
         self._cache: Any = None  # the KV cache of the previous generation, reused by prefix
         self._cached: list[int] = []  # the tokens that cache holds
         self.logits_processors: list[Any] = []
-        """Extra mlx-lm logits processors (symbol-constrained decoding: :meth:`constrain`)."""
-        self._vocabulary: Any = None  # the constraint's token trie, built on first use
+        """Extra mlx-lm logits processors (constrained decoding: :meth:`constrain`)."""
+        self._vocabulary: Any = None  # the constraints' token trie, built on first use
+        self._code_constraint: Any = None  # stateless but for its mask cache: one per model
+        self._lock = threading.Lock()
 
-    def constrain(self, symbols: Iterable[str] | None) -> None:
-        """While a navigation call's string argument is written, allow only ``symbols``
-        (``None``: switch the constraint off)."""
+    def processors_for(self, symbols: Iterable[str] | None) -> list[Any]:
+        """The logits processors of constrained decoding for one turn (none for ``None``): a
+        navigation call's string argument stays one of ``symbols``, and the program's brackets
+        and result attributes stay valid (:mod:`punie.training.code_constraint`)."""
+        if symbols is None:
+            return []
+        from punie.training.code_constraint import CodeConstraint, result_types
         from punie.training.constrained import Vocabulary, make_symbol_constraint
 
-        if symbols is None:
-            self.logits_processors = []
-            return
-        if self._vocabulary is None:
-            self._vocabulary = Vocabulary(self.tokenizer)
-        self.logits_processors = make_symbol_constraint(
-            self.tokenizer, sorted(set(symbols)), vocabulary=self._vocabulary
-        )
+        with self._lock:
+            if self._vocabulary is None:
+                self._vocabulary = Vocabulary(self.tokenizer)
+            if self._code_constraint is None:
+                self._code_constraint = CodeConstraint(self._vocabulary, result_types())
+        return [
+            *make_symbol_constraint(
+                self.tokenizer, sorted(set(symbols)), vocabulary=self._vocabulary
+            ),
+            self._code_constraint,
+        ]
+
+    def constrain(self, symbols: Iterable[str] | None) -> None:
+        """Switch constrained decoding on for ``symbols`` (``None``: off)."""
+        self.logits_processors = self.processors_for(symbols)
 
     def stop_token_ids(self) -> list[int]:
         """The end-of-turn token ids generation stops at."""

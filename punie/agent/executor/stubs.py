@@ -30,6 +30,13 @@ _FINAL_ANSWER_STUB = (
     f"def {FINAL_ANSWER}(text: str) -> None:\n"
     '    """End the program and answer the question with ``text``."""\n'
 )
+_FINAL_ANSWER_CHECKED = (
+    f"def {FINAL_ANSWER}(text: object) -> None:\n"
+    '    """End the program and answer the question with ``str(text)``."""\n'
+)
+"""The checker's ``final_answer``: the runtime turns any value into text (``final_answer(n)``
+answers ``str(n)``), so the checker must not refuse what would run. The model is still shown
+``text: str``, the form its training programs use."""
 _AWAITABLE_BASE = "_Awaitable"
 _TYPE_CHECK_HEADER = (
     "from collections.abc import Generator, Mapping, Sequence\n"
@@ -154,7 +161,8 @@ def _render(specs: Sequence[ToolSpec], for_checker: bool) -> tuple[str, str, boo
     shapes = [class_shape(cls) for cls in r.classes]
     classes = [_class_stub(r, shape, for_checker) for shape in shapes]
     all_render = all(any(_is_plain_render(m) for m in shape.methods) for shape in shapes)
-    return "\n".join(classes), "\n".join([*functions, _FINAL_ANSWER_STUB]), all_render
+    final = _FINAL_ANSWER_CHECKED if for_checker else _FINAL_ANSWER_STUB
+    return "\n".join(classes), "\n".join([*functions, final]), all_render
 
 
 def _usage(specs: Sequence[ToolSpec], all_render: bool) -> str:

@@ -32,11 +32,13 @@ class LoopConfig:
     """Model replies per validation case: what ``ask`` and ``repl`` give a user."""
     max_tokens: int = MAX_TOKENS
     validate_batch: int = 16
+    """Cases whose replies are decoded together (continuous batching; 1: one at a time)."""
     base_every: int = 4
     """The untrained base is validated on every k-th case of the suite ..."""
     base_max_steps: int = 1
     """... and its first reply only (it writes no programs before training)."""
-    """Cases whose replies are decoded together (continuous batching; 1: one at a time)."""
+    scratch_every: int = 2
+    """The from-scratch tiny model, a comparison only, is validated on every k-th case."""
     validate_limit: int | None = None
     compare_scratch: bool = True
     """Also train and validate punie's from-scratch tiny model on the same traces."""

@@ -87,12 +87,14 @@ async def validate_model(
     constrain: bool = CONSTRAIN,
     allow_overlap: bool = False,
     untrained: bool = False,
+    every: int = 1,
 ) -> dict[str, Any]:
     """One validation run of the loop, saved to ``out``; returns the report's JSON.
 
     ``untrained``: the base before training, on every ``base_every``-th case and its first
     ``base_max_steps`` replies (it writes no programs yet, and each failed reply makes the next
-    prompt longer: the full suite at user settings would cost more than training)."""
+    prompt longer: the full suite at user settings would cost more than training). ``every``:
+    validate every k-th case only (``untrained`` implies ``base_every``)."""
     from punie.training.validate import CaseResult
     from punie.training.validate import validate_model as run_validation
 
@@ -109,7 +111,7 @@ async def validate_model(
         str(model),
         suite,
         limit=total,
-        every=config.base_every if untrained else 1,
+        every=config.base_every if untrained else every,
         max_steps=config.base_max_steps if untrained else config.max_steps,
         max_tokens=config.max_tokens,
         constrain=constrain,
@@ -163,14 +165,25 @@ async def _scratch_model(config: LoopConfig, traces: Path, suite: Path, say: Say
             quiet=True,
         )
     )
-    return await validate_model(trained.float_model_path, suite, work / "after.json", config, say)
+    return await validate_model(
+        trained.float_model_path,
+        suite,
+        work / "after.json",
+        config,
+        say,
+        every=config.scratch_every,
+    )
 
 
-def _scratch_text(before: dict[str, Any], after: dict[str, Any], scratch: dict[str, Any]) -> str:
+def _scratch_text(
+    before: dict[str, Any], after: dict[str, Any], scratch: dict[str, Any], config: LoopConfig
+) -> str:
     intro = (
-        "The same held-out suite: the pretrained base before training (first reply, every "
-        "third case), after this loop, and punie's from-scratch 4.5M-parameter tiny model "
-        "trained on the same traces with its own recipe (full fine-tune, 200 iterations)."
+        "The same held-out suite: the pretrained base before training (first reply, "
+        f"{_every(config.base_every)}, n={before.get('n')}), after this loop "
+        f"(n={after.get('n')}), and punie's from-scratch 4.5M-parameter tiny model trained on "
+        "the same traces with its own recipe (full fine-tune, 200 iterations; "
+        f"{_every(config.scratch_every)}, n={scratch.get('n')})."
     )
     table = _percent_table(
         [
@@ -183,6 +196,11 @@ def _scratch_text(before: dict[str, Any], after: dict[str, Any], scratch: dict[s
         ]
     )
     return f"{intro}\n\n{table}"
+
+
+def _every(k: int) -> str:
+    """``every case``, ``every second case``, ..."""
+    return "every " + {1: "", 2: "second ", 3: "third "}.get(k, f"{k}th ") + "case"
 
 
 def _add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
@@ -417,7 +435,7 @@ async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
         scratch = await _scratch_model(config, traces, suite, say)
         end()
         sections["Pretrained base against the from-scratch tiny model"] = _scratch_text(
-            before, after, scratch
+            before, after, scratch, config
         )
 
     sections["Time"] = "\n".join(f"- {k}: {v:.1f} s" for k, v in seconds.items())
