@@ -30,7 +30,7 @@ def train_steps(
     model_dir: Path, data: Path, method: str, iters: int, batch_size: int, **options: Any
 ) -> StepRun:
     """Load ``model_dir`` and train ``iters`` measured steps (plus one warm-up) on ``data``."""
-    from punie.training.model.mlx_api import module
+    from punie.model.mlx_api import module
     from punie.training.train.config import TrainConfig
     from punie.training.train.data import find_dataset_files, load_datasets
     from punie.training.train.run import make_optimizer, prepare_model

@@ -21,7 +21,7 @@ import anyio
 
 from punie.agent.executor import ALLOWED_IMPORTS, Executor, ExecutorLimits
 from punie.agent.executor.static import analyse
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.tools.catalogue import ToolSpec, tool_specs
 
 FILES = {

@@ -22,8 +22,7 @@ from typing import Any
 import anyio
 from _table import table
 
-from punie.tools import files, git, quality, testing
-from punie.tools._context import ToolConfig, ToolContext
+from punie.tools import ToolConfig, ToolContext, files, git, quality, testing
 
 REPO = Path(__file__).resolve().parent.parent
 

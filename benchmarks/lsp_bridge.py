@@ -27,10 +27,9 @@ from typing import Any
 from _table import table
 from lsprotocol import types as lsp
 
-from punie.lsp_bridge import LspBridge
-from punie.lsp_bridge._index import Definition
+from punie.lsp_bridge import Definition, LspBridge
+from punie.tools import ToolContext
 from punie.tools import navigation as nav
-from punie.tools._context import ToolContext
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -61,7 +61,7 @@ def _generate_worker(model_dir: Path, dtype: str, batch: int, tokens: int) -> di
     import mlx.nn as nn
 
     from punie.agent.prompt import initial_messages, render_prompt
-    from punie.training.model.mlx_api import module
+    from punie.model.mlx_api import module
 
     model, tokenizer = module("mlx_lm").load(str(model_dir))
     if dtype == "q4":
@@ -89,7 +89,7 @@ def _generate_worker(model_dir: Path, dtype: str, batch: int, tokens: int) -> di
 
 
 def _spawn(kind: str, args: list[str]) -> dict[str, Any]:
-    from punie.training.train.openblas import find_openblas
+    from punie.model.openblas import find_openblas
 
     env = dict(os.environ)
     library = find_openblas()
@@ -140,7 +140,7 @@ def main() -> None:
 
     from _table import table
 
-    from punie.training.model.importer import ensure_default_base
+    from punie.training.base_model.importer import ensure_default_base
 
     model = args.model or ensure_default_base()
     if not (args.data / "train.jsonl").is_file():

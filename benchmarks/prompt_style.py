@@ -109,10 +109,10 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="model dir (default: build one)")
     args = parser.parse_args()
 
-    from punie.training.train.openblas import blas_status, preload_in_process
+    from punie.model.openblas import blas_status, preload_in_process
 
     preload_in_process()
-    from punie.training.model.build import init_tiny_model
+    from punie.training.base_model.build import init_tiny_model
 
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,8 +25,7 @@ from typing import Any
 
 import anyio
 
-from punie.tools import edits, files, git, quality, testing
-from punie.tools._context import ToolConfig, ToolContext
+from punie.tools import ToolConfig, ToolContext, edits, files, git, quality, testing
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

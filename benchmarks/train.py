@@ -68,8 +68,8 @@ def _worker(args: argparse.Namespace) -> None:
     import mlx.core as mx
     from _steps import train_steps
 
-    from punie.training.model.mlx_api import module
-    from punie.training.train.openblas import blas_status
+    from punie.model.mlx_api import module
+    from punie.model.openblas import blas_status
 
     mx.reset_peak_memory()
     run = train_steps(Path(args.model), Path(args.data), args.method, args.iters, args.batch_size)
@@ -143,8 +143,8 @@ def main() -> None:
         _worker(args)
         return
 
-    from punie.training.model.build import init_tiny_model
-    from punie.training.train.openblas import find_openblas
+    from punie.model.openblas import find_openblas
+    from punie.training.base_model.build import init_tiny_model
 
     openblas = find_openblas()
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from punie.training.train.openblas import find_openblas, preload_in_process
+from punie.model.openblas import find_openblas, preload_in_process
 
 preload_in_process()  # before mlx is imported, when no earlier test module imported it
 
@@ -38,11 +38,11 @@ from punie.agent.prompt import (  # noqa: E402
     render_prompt,
     system_prompt,
 )
-from punie.agent.traces import TraceStore, TurnMeta, prompt_sha256  # noqa: E402
 from punie.cli import main  # noqa: E402
 from punie.errors import PunieError  # noqa: E402
-from punie.tools._context import ToolContext  # noqa: E402
-from punie.training.model.build import ensure_default_model  # noqa: E402
+from punie.tools import ToolContext  # noqa: E402
+from punie.traces import TraceStore, TurnMeta, prompt_sha256  # noqa: E402
+from punie.training.base_model.build import ensure_default_model  # noqa: E402
 from tests.conftest import REPO, copy_sandbox, group_processes  # noqa: E402
 
 QUESTION = "How many references to calculate_total are there?"
@@ -448,7 +448,7 @@ WRITER = textwrap.dedent(
     from punie.agent.backends.base import Generation
     from punie.agent.loop import Step, TurnResult
     from punie.agent.prompt import initial_messages
-    from punie.agent.traces import TraceStore, TurnMeta
+    from punie.traces import TraceStore, TurnMeta
 
     store = TraceStore(sys.argv[1])
     meta = TurnMeta.collect(sys.argv[2], "test:writer")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from punie.lsp_bridge import ServerConfig
+from punie.tools import ToolContext
 from punie.tools import navigation as nav
-from punie.tools._context import ToolContext
 from tests import oracle
 from tests.conftest import group_processes
 

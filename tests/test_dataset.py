@@ -10,7 +10,7 @@ loader, and the audit, clean and on seven kinds of damage.
 
 from __future__ import annotations
 
-from punie.training.train.openblas import preload_in_process
+from punie.model.openblas import preload_in_process
 
 preload_in_process()  # before mlx is imported, when no earlier test module imported it
 
@@ -34,14 +34,14 @@ from punie.agent.executor import Executor  # noqa: E402
 from punie.agent.loop import run_turn  # noqa: E402
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message  # noqa: E402
 from punie.agent.prompt import model_prompt_style, render_prompt, system_prompt  # noqa: E402
-from punie.agent.traces import TraceStore, TurnMeta, prompt_sha256  # noqa: E402
 from punie.cli import main  # noqa: E402
-from punie.tools._context import ToolContext  # noqa: E402
+from punie.tools import ToolContext  # noqa: E402
+from punie.traces import TraceStore, TurnMeta, prompt_sha256  # noqa: E402
+from punie.training.base_model.build import ensure_default_model  # noqa: E402
 from punie.training.dataset.audit import AuditReport, audit_dataset  # noqa: E402
 from punie.training.dataset.formats import max_run_flags, tag_problems  # noqa: E402
 from punie.training.dataset.tokens import load_tokenizer  # noqa: E402
 from punie.training.harvest.ledger import LedgerRow, ensure_ledger, insert_row  # noqa: E402
-from punie.training.model.build import ensure_default_model  # noqa: E402
 from punie.training.train.data import find_dataset_files, load_datasets, read_jsonl  # noqa: E402
 from tests.conftest import copy_sandbox  # noqa: E402
 

@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from punie.training.train.openblas import preload_in_process
+from punie.model.openblas import preload_in_process
 
 preload_in_process()
 
@@ -26,8 +26,8 @@ from punie.agent.backends.mlx import MlxBackend  # noqa: E402
 from punie.agent.prompt import initial_messages  # noqa: E402
 from punie.cli import main  # noqa: E402
 from punie.errors import PunieError  # noqa: E402
+from punie.training.base_model.build import ensure_default_model  # noqa: E402
 from punie.training.loop.registry import newest_trained, record_trained  # noqa: E402
-from punie.training.model.build import ensure_default_model  # noqa: E402
 from tests.conftest import copy_sandbox  # noqa: E402
 
 CONTENT_ONLY_TEMPLATE = (

@@ -17,8 +17,7 @@ import anyio
 import pytest
 
 from punie.agent.executor import Executor, ExecutorLimits, stubs_text, type_check_stubs
-from punie.tools._context import ToolContext
-from punie.tools._types import result_to_json
+from punie.tools import ToolContext, result_to_json
 from punie.tools.catalogue import ParamSpec, ToolSpec, get_spec, tool_specs
 from punie.tools.navigation import DefinitionResult
 

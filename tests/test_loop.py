@@ -15,13 +15,13 @@ from punie.agent.executor import Executor
 from punie.agent.loop import run_turn
 from punie.agent.messages import EXECUTE_CODE_TOOL
 from punie.agent.prompt import BRIEF_SYSTEM, model_prompt_style
-from punie.agent.traces import TraceStore, TurnMeta
 from punie.errors import PunieError
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
+from punie.traces import TraceStore, TurnMeta
+from punie.training.base_model.build import ensure_default_model
 from punie.training.loop.config import LoopConfig
 from punie.training.loop.recipes import SCRATCH
 from punie.training.loop.run import run_from_traces, run_loop
-from punie.training.model.build import ensure_default_model
 from punie.training.queries import build_inventory, generate_queries, synthesize
 from punie.training.queries.teacher import SynthesizerTeacher
 from tests.conftest import copy_sandbox

@@ -14,8 +14,8 @@ from lsprotocol import types as lsp
 
 from punie.lsp_bridge import LspBridge, LspUnavailable, ServerConfig
 from punie.lsp_bridge.client import LspClient
+from punie.tools import ToolContext
 from punie.tools import navigation as nav
-from punie.tools._context import ToolContext
 from punie.workspace import Workspace
 from tests import oracle
 from tests.conftest import copy_sandbox, group_processes

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from punie.errors import PunieError
-from punie.training.model.importer import SMOLLM2, import_gguf, smollm2_gguf
+from punie.training.base_model.importer import SMOLLM2, import_gguf, smollm2_gguf
 
 pytestmark = pytest.mark.timeout(600)
 

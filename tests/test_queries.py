@@ -13,7 +13,7 @@ import pytest
 
 from punie.agent.executor import Executor
 from punie.agent.loop import TurnResult, run_turn
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.training.queries import (
     CATEGORIES,
     INTENTS,
@@ -177,3 +177,29 @@ def test_check_answer_normalises() -> None:
     none = q(Truth("none", "none"))
     assert check_answer(none, "None.").ok
     assert not check_answer(none, "tests/test_x.py::test_y").ok
+
+
+def test_every_intent_has_exactly_one_program_and_they_agree() -> None:
+    """``intents.py`` says which tools and fields an intent needs; ``programs.py`` holds its
+    program. Each tool-answered intent has one program, each program an intent, and the tools
+    and fields a program uses are the ones its intent names."""
+    import ast as _ast
+
+    from punie.tools.catalogue import tool_specs
+    from punie.training.queries.intents import INTENTS
+    from punie.training.queries.programs import PROGRAMS
+
+    catalogue = {spec.name for spec in tool_specs()}
+    tool_intents = {spec.intent: spec for spec in INTENTS if spec.category != "direct"}
+    assert set(PROGRAMS) == set(tool_intents), set(PROGRAMS) ^ set(tool_intents)
+    for intent, spec in tool_intents.items():
+        code = PROGRAMS[intent]('"Name"', "r")
+        tree = compile(code, intent, "exec", _ast.PyCF_ONLY_AST)
+        calls = {
+            n.func.id
+            for n in _ast.walk(tree)
+            if isinstance(n, _ast.Call) and isinstance(n.func, _ast.Name)
+        }
+        attributes = {n.attr for n in _ast.walk(tree) if isinstance(n, _ast.Attribute)}
+        assert set(spec.tools) == calls & catalogue, (intent, spec.tools, calls)
+        assert set(spec.fields) <= attributes, (intent, spec.fields, attributes)

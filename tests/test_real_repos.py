@@ -13,8 +13,8 @@ import pytest
 
 from punie.sandboxes.paths import default_pin_file
 from punie.sandboxes.pypi import fetch
+from punie.tools import ToolContext
 from punie.tools import navigation as nav
-from punie.tools._context import ToolContext
 from tests import oracle
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore:invalid escape sequence")]

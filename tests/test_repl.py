@@ -24,7 +24,7 @@ import pytest
 
 from punie.agent.messages import Message, assistant_code_message, tool_message
 from punie.repl.conversation import Conversation, token_counter, turn_messages
-from punie.training.model.build import ensure_default_model
+from punie.training.base_model.build import ensure_default_model
 from tests.conftest import REPO, copy_sandbox, live_processes
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")

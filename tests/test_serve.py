@@ -16,7 +16,7 @@ import pytest
 
 from punie.errors import PunieError
 from punie.serve import MAX_MESSAGE_BYTES, RemoteTools, serve_tcp, token_file
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from punie.tools import files
-from punie.tools._context import ToolConfig, ToolContext
+from punie.tools import ToolConfig, ToolContext, files
 from punie.tools.edits import replace_in_file, write_file
 from punie.tools.files import grep, run_command
 from punie.tools.git import git_diff, git_status

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.tools.edits import replace_in_file, write_file
 from tests._tool_repo import make_repo
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from punie.tools._context import ToolConfig, ToolContext
+from punie.tools import ToolConfig, ToolContext
 from punie.tools.files import grep, read_file, run_command
 from tests._tool_repo import make_repo
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.tools.git import git_diff, git_log, git_status
 from tests._tool_repo import git, make_repo
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.tools.quality import ruff_check, ruff_format, typecheck
 from tests._tool_repo import make_repo
 

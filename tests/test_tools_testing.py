@@ -7,7 +7,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from punie.tools._context import ToolConfig, ToolContext
+from punie.tools import ToolConfig, ToolContext
 from punie.tools.testing import pytest_run
 from tests._tool_repo import make_repo
 

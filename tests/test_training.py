@@ -3,7 +3,7 @@ LoRA and DoRA (over a quantized model), fuse, quantize, generation, symbol-const
 and the errors a user sees for bad inputs.
 
 Training runs go through the ``punie`` command in a subprocess, which loads OpenBLAS before MLX
-(see punie.training.train.openblas); this process preloads it too when it still can.
+(see punie.model.openblas); this process preloads it too when it still can.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from punie.training.train.openblas import find_openblas, preload_in_process
+from punie.model.openblas import find_openblas, preload_in_process
 
 preload_in_process()  # before mlx is imported below, when no earlier test module imported it
 
@@ -24,21 +24,18 @@ import mlx.core as mx  # noqa: E402
 import pytest  # noqa: E402
 
 from punie.agent.messages import EXECUTE_CODE_TOOL, assistant_code_message, tool_message  # noqa: E402
+from punie.agent.symbols import result_types  # noqa: E402
 from punie.errors import PunieError  # noqa: E402
-from punie.training.code_constraint import (  # noqa: E402
-    CodeConstraint,
-    CodeState,
-    code_state,
-    result_types,
-)
-from punie.training.constrained import (  # noqa: E402
+from punie.model.code_constraint import CodeConstraint  # noqa: E402
+from punie.model.constrained import (  # noqa: E402
     SymbolConstraint,
     Vocabulary,
     make_symbol_constraint,
 )
-from punie.training.model.build import ensure_default_model, init_tiny_model  # noqa: E402
-from punie.training.model.hashing import weights_sha256  # noqa: E402
-from punie.training.model.mlx_api import module  # noqa: E402
+from punie.model.hashing import weights_sha256  # noqa: E402
+from punie.model.mlx_api import module  # noqa: E402
+from punie.model.program_shape import CodeState, code_state  # noqa: E402
+from punie.training.base_model.build import ensure_default_model, init_tiny_model  # noqa: E402
 from punie.training.train.config import load_config  # noqa: E402
 from punie.training.train.run import train_model  # noqa: E402
 
@@ -528,7 +525,7 @@ def test_ensure_default_model_builds_once(tmp_path: Path) -> None:
 def test_openblas_reexec_sets_ld_preload() -> None:
     script = (
         "import sys, mlx.core\n"
-        "from punie.training.train.openblas import ensure_openblas, reexec_with_openblas\n"
+        "from punie.model.openblas import ensure_openblas, reexec_with_openblas\n"
         "assert ensure_openblas(allow_reexec=False) == 'too_late'\n"
         "reexec_with_openblas([sys.executable, '-c', "
         '\'import os; print(os.environ["LD_PRELOAD"], os.environ["PUNIE_OPENBLAS_REEXEC"])\'])\n'
@@ -540,7 +537,7 @@ def test_openblas_reexec_sets_ld_preload() -> None:
     assert out.returncode == 0, out.stderr
     assert "libopenblas" in out.stdout and out.stdout.strip().endswith("1")
     off = subprocess.run(
-        [sys.executable, "-c", "from punie.training.train.openblas import ensure_openblas\n"
+        [sys.executable, "-c", "from punie.model.openblas import ensure_openblas\n"
          "print(ensure_openblas())"],
         capture_output=True, text=True, env=env | {"PUNIE_NO_OPENBLAS": "1"}, timeout=60,
     )  # fmt: skip

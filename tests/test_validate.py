@@ -13,7 +13,7 @@ from punie.agent.backends.base import Generation
 from punie.agent.executor import Executor
 from punie.agent.loop import run_turn
 from punie.agent.messages import Message
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.training.queries import Query, build_inventory, generate_queries, synthesize
 from punie.training.queries.teacher import tool_call_text
 from punie.training.validate import (

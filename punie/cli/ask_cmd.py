@@ -88,7 +88,7 @@ def _ask(args: argparse.Namespace) -> int:
         raise PunieError(f"repo {repo} is not a directory")
     model = args.model
     if model is None or not str(model).startswith("openai:"):
-        from punie.training.train.openblas import ensure_openblas
+        from punie.model.openblas import ensure_openblas
 
         ensure_openblas()  # may restart this command with OpenBLAS preloaded
     if model is None:
@@ -105,8 +105,8 @@ def _ask(args: argparse.Namespace) -> int:
     from punie.agent.loop import TurnResult, run_turn
     from punie.agent.messages import EXECUTE_CODE_TOOL
     from punie.agent.symbols import constrain_backend
-    from punie.agent.traces import TraceStore, TurnMeta
-    from punie.tools._context import ToolContext
+    from punie.tools import ToolContext
+    from punie.traces import TraceStore, TurnMeta
 
     async def turn() -> TurnResult:
         async with ToolContext.at(repo, server=server_config(args)) as ctx, Executor(ctx) as ex:

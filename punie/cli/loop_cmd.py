@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
 
 
 def _run(args: argparse.Namespace) -> int:
-    from punie.training.train.openblas import ensure_openblas
+    from punie.model.openblas import ensure_openblas
 
     ensure_openblas()  # may restart this command with OpenBLAS preloaded
     from punie.training.loop.config import LoopConfig

@@ -91,7 +91,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
 
 
 def _import(args: argparse.Namespace) -> int:
-    from punie.training.model.importer import (
+    from punie.training.base_model.importer import (
         DEFAULT_BASE_DIR,
         SMOLLM2,
         import_gguf,
@@ -131,7 +131,7 @@ def _emit(args: argparse.Namespace, summary: dict[str, Any], *lines: str) -> int
 
 
 def _init_tiny(args: argparse.Namespace) -> int:
-    from punie.training.model.build import init_tiny_model
+    from punie.training.base_model.build import init_tiny_model
 
     result = init_tiny_model(
         Path(args.out),
@@ -164,14 +164,14 @@ def _init_tiny(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from punie.training.train.openblas import ensure_openblas
+    from punie.model.openblas import ensure_openblas
 
     blas = ensure_openblas()
     model_dir = Path(args.model)
     if not (model_dir / "config.json").is_file():
         raise PunieError(f"model directory {model_dir} does not exist or has no config.json")
 
-    from punie.training.model.mlx_api import module
+    from punie.model.mlx_api import module
 
     stream_generate = module("mlx_lm.generate").stream_generate
     try:
@@ -185,7 +185,7 @@ def _generate(args: argparse.Namespace) -> int:
         )
     processors: list[Any] = []
     if args.symbols:
-        from punie.training.constrained import make_symbol_constraint
+        from punie.model.constrained import make_symbol_constraint
 
         symbols = [s.strip() for s in str(args.symbols).split(",") if s.strip()]
         processors = list(make_symbol_constraint(tokenizer, symbols))

@@ -71,7 +71,7 @@ def _repl(args: argparse.Namespace) -> int:
         raise PunieError("--max-steps must be at least 1")
     model = args.model
     if model is None or not str(model).startswith("openai:"):
-        from punie.training.train.openblas import ensure_openblas
+        from punie.model.openblas import ensure_openblas
 
         ensure_openblas()  # may restart this command with OpenBLAS preloaded
     if model is None:

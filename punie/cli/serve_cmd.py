@@ -10,7 +10,7 @@ import anyio
 
 from punie.cli._common import add_server_option, server_config
 from punie.serve import serve_stdio, serve_tcp
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 
 __all__ = ["register"]
 

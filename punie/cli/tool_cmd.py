@@ -11,8 +11,7 @@ import anyio
 
 from punie.cli._common import add_server_option, emit_json, server_config
 from punie.errors import PunieError
-from punie.tools._context import ToolContext
-from punie.tools._types import result_to_json
+from punie.tools import ToolContext, result_to_json
 from punie.tools.catalogue import ParamSpec, get_spec, tool_specs
 
 __all__ = ["register"]

@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from punie.agent.traces import TraceStore
+    from punie.traces import TraceStore
 
     db = Path(args.db)
     if not db.is_file():

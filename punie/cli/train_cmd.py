@@ -1,7 +1,7 @@
 """``punie train --data DIR --model M --out OUT``: fine-tune with mlx-lm, then fuse and quantize.
 
 On Linux the command restarts itself once with OpenBLAS preloaded (``PUNIE_NO_OPENBLAS=1`` to
-opt out); see :mod:`punie.training.train.openblas`.
+opt out); see :mod:`punie.model.openblas`.
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
 
 
 def _run(args: argparse.Namespace) -> int:
-    from punie.training.train.openblas import ensure_openblas
+    from punie.model.openblas import ensure_openblas
 
     ensure_openblas()
 
-    from punie.training.model.importer import ensure_default_base
+    from punie.training.base_model.importer import ensure_default_base
     from punie.training.train.config import load_config
     from punie.training.train.run import train_model
 

@@ -75,11 +75,11 @@ def _run(args: argparse.Namespace) -> int:
     sources = {Path(r).name if Path(r).is_dir() else r: r for r in args.repo}
     model = args.model
     if model is None:
-        from punie.training.model.importer import ensure_default_base
+        from punie.training.base_model.importer import ensure_default_base
 
         model = str(ensure_default_base())
     if not str(model).startswith("openai:"):
-        from punie.training.train.openblas import ensure_openblas
+        from punie.model.openblas import ensure_openblas
 
         ensure_openblas()  # may restart this command with OpenBLAS preloaded
     total = len(load_suite(suite)[0]) if args.limit is None else int(args.limit)

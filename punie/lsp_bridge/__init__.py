@@ -1,5 +1,6 @@
 """The language-server bridge: pygls + lsprotocol driving ``pyright-langserver`` (or ``ty``)."""
 
+from punie.lsp_bridge._index import Definition, DefinitionIndex, ImportEdge, module_name
 from punie.lsp_bridge.bridge import LspBridge
 from punie.lsp_bridge.client import LspClient
 from punie.lsp_bridge.config import ServerConfig
@@ -13,7 +14,10 @@ from punie.lsp_bridge.errors import (
 )
 
 __all__ = [
+    "Definition",
+    "DefinitionIndex",
     "Diagnostic",
+    "ImportEdge",
     "LspBridge",
     "LspClient",
     "LspError",
@@ -22,4 +26,5 @@ __all__ = [
     "RequestTimeout",
     "ServerConfig",
     "ServerCrashed",
+    "module_name",
 ]

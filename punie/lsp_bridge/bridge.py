@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 from lsprotocol import types as lsp
 
-from punie.lsp_bridge._index import DefinitionIndex
+from punie.lsp_bridge import DefinitionIndex
 from punie.lsp_bridge.client import LspClient
 from punie.lsp_bridge.config import ServerConfig
 from punie.lsp_bridge.diagnostics import Diagnostic

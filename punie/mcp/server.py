@@ -37,11 +37,10 @@ from punie.agent.executor.result import ExecutionResult, ToolCallRecord
 from punie.agent.loop import Step, TurnResult, run_turn
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message
 from punie.agent.prompt import PromptStyle
-from punie.agent.traces import TraceStore, TurnMeta
 from punie.errors import PunieError
-from punie.tools._context import ToolContext
-from punie.tools._types import result_to_json
+from punie.tools import ToolContext, result_to_json
 from punie.tools.catalogue import ToolSpec, get_spec, tool_specs
+from punie.traces import TraceStore, TurnMeta
 
 __all__ = ["McpSession", "build_server", "run_stdio"]
 

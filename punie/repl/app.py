@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.text import Text
 
 from punie.agent.backends.base import Backend
-from punie.agent.traces import TraceStore
 from punie.repl.commands import COMMANDS, QUIT, run_command
 from punie.repl.complete import FileIndex, ReplCompleter, SymbolIndex
 from punie.repl.config import ReplConfig
 from punie.repl.interrupt import interruptible
 from punie.repl.session import Session
+from punie.traces import TraceStore
 
 __all__ = ["key_bindings", "run_repl"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.tools.navigation import workspace_symbols
 
 __all__ = ["FileIndex", "ReplCompleter", "SymbolIndex"]

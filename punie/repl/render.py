@@ -19,7 +19,7 @@ from rich.text import Text
 
 from punie.agent.executor import ExecutionResult, ToolCallRecord
 from punie.agent.loop import Step, TurnResult
-from punie.tools._types import Diagnostic, Location
+from punie.tools import Diagnostic, Location
 from punie.tools.navigation import (
     DefinitionResult,
     HoverResult,

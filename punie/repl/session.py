@@ -11,13 +11,13 @@ from punie.agent.backends.base import Backend
 from punie.agent.loop import Step, TurnResult, run_turn
 from punie.agent.messages import EXECUTE_CODE_TOOL
 from punie.agent.symbols import constrain_backend
-from punie.agent.traces import TraceStore, TurnMeta
 from punie.repl.config import ReplConfig
 from punie.repl.conversation import Conversation, token_counter, turn_messages
 from punie.repl.interrupt import interruptible
 from punie.repl.render import render_step, render_turn_end, sanitize
 from punie.repl.streaming import StreamingBackend
 from punie.repl.workbench import Workbench
+from punie.traces import TraceStore, TurnMeta
 
 __all__ = ["Session"]
 

@@ -11,7 +11,7 @@ import anyio
 from punie.agent.executor import Executor
 from punie.lsp_bridge import ServerConfig
 from punie.sandboxes import discard, materialize
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 
 __all__ = ["Workbench"]
 

@@ -23,8 +23,7 @@ from typing import Any, cast
 from punie.errors import PunieError
 from punie.serve._framing import FrameError, Reader, encode, read_message
 from punie.serve.token import new_token_file
-from punie.tools._context import ToolContext
-from punie.tools._types import result_to_json
+from punie.tools import ToolContext, result_to_json
 from punie.tools.catalogue import get_spec, tool_specs
 
 __all__ = ["MAX_MESSAGE_BYTES", "ToolService", "serve_stdio", "serve_tcp"]

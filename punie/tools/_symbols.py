@@ -20,8 +20,7 @@ from pathlib import Path
 import anyio
 from lsprotocol import types as lsp
 
-from punie.lsp_bridge import LspBridge
-from punie.lsp_bridge._index import module_name
+from punie.lsp_bridge import LspBridge, module_name
 from punie.workspace import PathOutsideWorkspace, Workspace
 
 __all__ = ["Resolved", "Unresolved", "module_path", "resolve_symbol"]

@@ -140,7 +140,7 @@ class BatchedMlxBackend:
 
     def _run(self) -> None:
         """The worker: owns the ``BatchGenerator`` (mlx state stays on this thread)."""
-        from punie.training.model.mlx_api import module
+        from punie.model.mlx_api import module
 
         live: dict[int, _Request] = {}
         try:

@@ -31,7 +31,7 @@ _STOP_AFTER: Final = "</tool_call>"
 
 def weights_files_sha256(model_dir: Path) -> str:
     """One SHA-256 over the model's ``*.safetensors`` files (name and content, in name order)."""
-    from punie.training.model.hashing import files_sha256
+    from punie.model.hashing import files_sha256
 
     files = sorted(Path(model_dir).glob("*.safetensors"))
     if not files:
@@ -45,10 +45,10 @@ class MlxBackend:
     def __init__(
         self, model_dir: str | Path, *, max_tokens: int = 512, temperature: float = 0.0
     ) -> None:
-        from punie.training.train.openblas import preload_in_process
+        from punie.model.openblas import preload_in_process
 
         preload_in_process()  # before mlx is imported; a no-op when it is too late or absent
-        from punie.training.model.mlx_api import module
+        from punie.model.mlx_api import module
 
         self.model_dir = Path(model_dir).resolve()
         if not (self.model_dir / "config.json").is_file():
@@ -88,11 +88,12 @@ class MlxBackend:
     def processors_for(self, symbols: Iterable[str] | None) -> list[Any]:
         """The logits processors of constrained decoding for one turn (none for ``None``): a
         navigation call's string argument stays one of ``symbols``, and the program's brackets
-        and result attributes stay valid (:mod:`punie.training.code_constraint`)."""
+        and result attributes stay valid (:mod:`punie.model.code_constraint`)."""
         if symbols is None:
             return []
-        from punie.training.code_constraint import CodeConstraint, result_types
-        from punie.training.constrained import Vocabulary, make_symbol_constraint
+        from punie.agent.symbols import result_types
+        from punie.model.code_constraint import CodeConstraint
+        from punie.model.constrained import Vocabulary, make_symbol_constraint
 
         with self._lock:
             if self._vocabulary is None:

@@ -52,10 +52,10 @@ from punie.agent.executor.result import (
 from punie.agent.executor.state import RunState
 from punie.agent.executor.static import Span, analyse
 from punie.agent.executor.stubs import FINAL_ANSWER, type_check_stubs
-from punie.tools._types import result_to_json
+from punie.tools import result_to_json
 
 if TYPE_CHECKING:
-    from punie.tools._context import ToolContext
+    from punie.tools import ToolContext
     from punie.tools.catalogue import ToolSpec
 
 __all__ = ["Executor"]

@@ -20,10 +20,11 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Final, Literal, cast
 
-from punie.agent.messages import Message
+from punie.agent.messages import EXECUTE_CODE_TOOL, Message
 from punie.agent.prompt import PromptStyle, system_prompt, template_problem
+from punie.traces.messages import message_problems
 from punie.training.dataset.formats import (
     action_format,
     canonical,
@@ -38,7 +39,7 @@ from punie.training.dataset.formats import (
 __all__ = ["AuditReport", "Problem", "audit_dataset"]
 
 Severity = Literal["error", "warning"]
-_ROLES = frozenset({"system", "user", "assistant", "tool"})
+_TOOL_NAMES: Final = frozenset({EXECUTE_CODE_TOOL["function"]["name"]})
 _KEYS = frozenset({"messages", "tools"})
 
 
@@ -150,64 +151,14 @@ def _schema(row: _Row, add: Any) -> bool:
     if extra:
         add(f"unexpected key(s) {extra}: keep provenance in the .meta.jsonl sidecar")
         ok = False
-    messages: Any = sample.get("messages")
-    if not isinstance(messages, list) or not messages:
-        add("'messages' must be a non-empty list")
-        return False
     tools: Any = sample.get("tools")
     if "tools" in sample and (not isinstance(tools, list) or not tools):
         add("'tools' must be a non-empty list (the execute_code tool) or absent (brief prompts)")
         ok = False
-    for index, message in enumerate(cast(list[Any], messages)):
-        if not isinstance(message, dict):
-            add(f"message {index} is not an object")
-            return False
-        msg = cast(dict[str, Any], message)
-        role = msg.get("role")
-        if role not in _ROLES:
-            add(f"message {index} has role {role!r}; expected one of {sorted(_ROLES)}")
-            ok = False
-        content = msg.get("content")
-        if not isinstance(content, str):
-            add(f"message {index} ({role}) content must be a string, not {type(content).__name__}")
-            ok = False
-        unknown = sorted(set(msg) - {"role", "content", "tool_calls"})
-        if unknown:
-            add(f"message {index} has unknown key(s) {unknown}")
-            ok = False
-        calls = msg.get("tool_calls")
-        if calls is None:
-            continue
-        if role != "assistant" or not isinstance(calls, list) or not calls:
-            add(f"message {index}: tool_calls must be a non-empty list on an assistant message")
-            ok = False
-            continue
-        for call in cast(list[Any], calls):
-            fn: Any = cast(dict[str, Any], call).get("function") if isinstance(call, dict) else None
-            args: Any = cast(dict[str, Any], fn).get("arguments") if isinstance(fn, dict) else None
-            if (
-                not isinstance(call, dict)
-                or cast(dict[str, Any], call).get("type") != "function"
-                or not isinstance(fn, dict)
-                or cast(dict[str, Any], fn).get("name") != "execute_code"
-                or not isinstance(args, dict)
-                or not isinstance(cast(dict[str, Any], args).get("code"), str)
-            ):
-                add(
-                    f"message {index}: a tool call must be "
-                    '{"type": "function", "function": {"name": "execute_code", '
-                    '"arguments": {"code": str}}}'
-                )
-                ok = False
-    if ok:
-        last = cast(dict[str, Any], messages[-1])
-        if last.get("role") != "assistant":
-            add(f"the last message is {last.get('role')!r}; it must be the assistant turn to train")
-            ok = False
-        roles = [cast(dict[str, Any], m).get("role") for m in cast(list[Any], messages)]
-        if "user" not in roles:
-            add("no user message")
-            ok = False
+    problems = message_problems(sample.get("messages"), tool_names=_TOOL_NAMES)
+    for problem in problems:
+        add(problem)
+    ok = ok and not problems
     return ok
 
 

@@ -1,5 +1,5 @@
 """Reading a trace database (the ``turns``/``steps``/``tool_calls`` tables of
-:class:`~punie.agent.traces.TraceStore` and the ``harvest`` ledger) in one read transaction,
+:class:`~punie.traces.TraceStore` and the ``harvest`` ledger) in one read transaction,
 without writing to it."""
 
 from __future__ import annotations

@@ -19,13 +19,13 @@ def resolve_tokenizer_dir(model_dir: Path | None) -> Path:
         if not Path(model_dir).is_dir():
             raise PunieError(f"tokenizer directory {model_dir} does not exist")
         return Path(model_dir)
-    from punie.training.model.importer import ensure_default_base
+    from punie.training.base_model.importer import ensure_default_base
 
     return ensure_default_base()
 
 
 def load_tokenizer(model_dir: Path) -> Any:
-    from punie.training.model.mlx_api import module
+    from punie.model.mlx_api import module
 
     try:
         return module("mlx_lm.utils").load_tokenizer(Path(model_dir))

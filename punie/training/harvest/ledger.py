@@ -1,6 +1,6 @@
 """The harvest ledger: which generated query became which trace, verified or rejected (and why).
 
-It lives in the same SQLite file as the :class:`~punie.agent.traces.TraceStore` (table
+It lives in the same SQLite file as the :class:`~punie.traces.TraceStore` (table
 ``harvest``), so a trace and its verdict are written in one transaction: a killed harvest loses at
 most the query in flight and never records a verdict without its trace. ``query_uid`` is the
 primary key, which is what makes a resumed harvest skip what is done and add no duplicates.

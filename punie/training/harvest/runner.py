@@ -22,9 +22,9 @@ from punie.agent.backends.base import Backend
 from punie.agent.executor import Executor
 from punie.agent.loop import run_turn
 from punie.agent.messages import EXECUTE_CODE_TOOL
-from punie.agent.traces import TraceStore, TurnMeta
 from punie.sandboxes import discard, materialize, resolve_sandbox
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
+from punie.traces import TraceStore, TurnMeta
 from punie.training.harvest.ledger import LedgerRow, done_uids, ensure_ledger, insert_row
 from punie.training.harvest.verify import verify_turn
 from punie.training.queries import Query, SynthesizerTeacher, build_inventory, generate_queries

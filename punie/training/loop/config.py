@@ -50,7 +50,7 @@ class LoopConfig:
     validation runs (~3 minutes each on 2 cores), off by default to keep the loop in 20 min."""
     base_model: Path | None = None
     """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
-    first use (:func:`punie.training.model.importer.ensure_default_base`)."""
+    first use (:func:`punie.training.base_model.importer.ensure_default_base`)."""
     replay: int = 3
     """``--from-traces``: samples of the loop's own training data mixed in per deployment
     sample (rehearsal, against forgetting)."""

@@ -76,7 +76,7 @@ def record_trained(
 
 def newest_trained(registry: Path = REGISTRY) -> TrainedModel | None:
     """The newest registered model whose directory still holds a model, or None."""
-    from punie.training.model.build import is_model_dir
+    from punie.training.base_model.build import is_model_dir
 
     fields = set(TrainedModel.__dataclass_fields__)
     for raw in reversed(_read(registry)):

@@ -148,8 +148,8 @@ def _percent_table(columns: list[Column]) -> str:
 async def _scratch_model(config: LoopConfig, traces: Path, suite: Path, say: Say) -> dict[str, Any]:
     """punie's from-scratch tiny model through the same loop: the same traces, its own
     recipe, the same suite."""
+    from punie.training.base_model.build import ensure_default_model
     from punie.training.dataset.build import build_dataset
-    from punie.training.model.build import ensure_default_model
     from punie.training.train.run import train_model
 
     work = config.workdir / "scratch"
@@ -304,11 +304,11 @@ def _seen_text(held_out: dict[str, Any], seen: dict[str, Any]) -> str:
 
 
 async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
+    from punie.training.base_model.build import is_model_dir
+    from punie.training.base_model.importer import ensure_default_base
     from punie.training.dataset.audit import audit_dataset
     from punie.training.dataset.build import build_dataset
     from punie.training.harvest.runner import HarvestConfig, harvest
-    from punie.training.model.build import is_model_dir
-    from punie.training.model.importer import ensure_default_base
     from punie.training.train.run import train_model
 
     workdir = config.workdir

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import anyio
 
-from punie.tools import navigation
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext, navigation
 from punie.training.queries import oracle
 from punie.training.queries.model import Inventory, SymbolEntry
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from typing import Final
 
 from punie.training.queries.intents import direct_item
 from punie.training.queries.model import Query
 
-__all__ = ["direct_answer", "synthesize"]
+__all__ = ["PROGRAMS", "direct_answer", "synthesize"]
 
 _VARS = ("r", "res", "result")
 
@@ -24,132 +26,227 @@ def _unique(var: str, expr: str, out: str) -> str:
     )
 
 
+def _definition_location(s: str, r: str) -> str:
+    return (
+        f"{r} = goto_definition({s})\nloc = {r}.locations[0]\n"
+        'final_answer(f"{loc.file}:{loc.line}")'
+    )
+
+
+def _definition_file(s: str, r: str) -> str:
+    return f"{r} = goto_definition({s})\nfinal_answer({r}.locations[0].file)"
+
+
+def _references_file_count(s: str, r: str) -> str:
+    return f"{r} = find_references({s})\nfinal_answer(str({r}.file_count))"
+
+
+def _references_files(s: str, r: str) -> str:
+    return f'{r} = find_references({s})\nfinal_answer(", ".join({r}.files))'
+
+
+def _hover_return_type(s: str, r: str) -> str:
+    return (
+        f"{r} = hover({s})\nsignature = {r}.signature\n"
+        'final_answer(signature.rsplit("->", 1)[-1].strip())'
+    )
+
+
+def _hover_docstring(s: str, r: str) -> str:
+    return f"{r} = hover({s})\nfinal_answer({r}.docstring)"
+
+
+def _symbols_top_level(s: str, r: str) -> str:
+    return (
+        f"{r} = document_symbols({s})\n"
+        f"names = [s.name for s in {r}.symbols"
+        ' if s.container is None and s.kind in ("class", "function")]\n'
+        'final_answer(", ".join(names))'
+    )
+
+
+def _symbols_class_count(s: str, r: str) -> str:
+    return (
+        f"{r} = document_symbols({s})\n"
+        f'classes = [s for s in {r}.symbols if s.kind == "class"]\n'
+        "final_answer(str(len(classes)))"
+    )
+
+
+def _symbols_methods(s: str, r: str) -> str:
+    return (
+        f"where = goto_definition({s})\nloc = where.locations[0]\n"
+        f"{r} = document_symbols(loc.file)\n"
+        f"names = [s.name for s in {r}.symbols"
+        f' if s.container == {s} and s.kind == "method"]\n'
+        'final_answer(", ".join(names))'
+    )
+
+
+def _grep_text_lines(s: str, r: str) -> str:
+    return f"{r} = grep({s})\nfinal_answer(str({r}.match_count))"
+
+
+def _grep_todo(s: str, r: str) -> str:
+    return f"{r} = grep({s})\nfinal_answer(str({r}.match_count))"
+
+
+def _grep_files(s: str, r: str) -> str:
+    return (
+        f"{r} = grep({s})\n"
+        + _unique("m_file", f"[m.file for m in {r}.matches]", "files")
+        + 'final_answer(", ".join(files))'
+    )
+
+
+def _typecheck_error_count(s: str, r: str) -> str:
+    return f"{r} = typecheck()\nfinal_answer(str({r}.error_count))"
+
+
+def _typecheck_first_error_file(s: str, r: str) -> str:
+    return (
+        f"{r} = typecheck()\n"
+        f'errors = [d for d in {r}.diagnostics if d.severity == "error"]\n'
+        'final_answer(errors[0].file if errors else "none")'
+    )
+
+
+def _typecheck_file_has_error(s: str, r: str) -> str:
+    return f'{r} = typecheck({s})\nfinal_answer("yes" if {r}.error_count > 0 else "no")'
+
+
+def _typecheck_rule_count(s: str, r: str) -> str:
+    return (
+        f"{r} = typecheck()\n"
+        f"matching = [d for d in {r}.diagnostics"
+        f' if d.rule == {s} and d.severity == "error"]\n'
+        "final_answer(str(len(matching)))"
+    )
+
+
+def _ruff_violation_count(s: str, r: str) -> str:
+    return f"{r} = ruff_check()\nfinal_answer(str({r}.violation_count))"
+
+
+def _ruff_fixable_count(s: str, r: str) -> str:
+    return f"{r} = ruff_check()\nfinal_answer(str({r}.fixable_count))"
+
+
+def _ruff_codes(s: str, r: str) -> str:
+    return (
+        f"{r} = ruff_check()\n"
+        + _unique("value", f"[v.code for v in {r}.violations]", "found")
+        + 'final_answer(", ".join(found) if found else "none")'
+    )
+
+
+def _ruff_files(s: str, r: str) -> str:
+    return (
+        f"{r} = ruff_check()\n"
+        + _unique("value", f"[v.file for v in {r}.violations]", "found")
+        + 'final_answer(", ".join(found) if found else "none")'
+    )
+
+
+def _pytest_failed_count(s: str, r: str) -> str:
+    return f"{r} = pytest_run()\nfinal_answer(str({r}.failed))"
+
+
+def _pytest_failing_test(s: str, r: str) -> str:
+    return (
+        f"{r} = pytest_run()\n"
+        f'failing = [t.node_id for t in {r}.tests if t.outcome in ("failed", "error")]\n'
+        'final_answer(", ".join(failing) if failing else "none")'
+    )
+
+
+def _pytest_all_passing(s: str, r: str) -> str:
+    return (
+        f'{r} = pytest_run()\nfinal_answer("yes" if {r}.failed == 0 and {r}.errors == 0 else "no")'
+    )
+
+
+def _pytest_total(s: str, r: str) -> str:
+    return f"{r} = pytest_run()\nfinal_answer(str(len({r}.tests)))"
+
+
+def _workflow_failing_test_definition(s: str, r: str) -> str:
+    return (
+        f"{r} = pytest_run()\n"
+        f'failing = [t for t in {r}.tests if t.outcome in ("failed", "error")]\n'
+        'parts = failing[0].node_id.split("::")\n'
+        "where = goto_definition(parts[-1], file=parts[0])\n"
+        "loc = where.locations[0]\n"
+        'final_answer(f"{loc.file}:{loc.line}")'
+    )
+
+
+def _workflow_first_error_line(s: str, r: str) -> str:
+    return (
+        f"{r} = typecheck()\n"
+        f'errors = [d for d in {r}.diagnostics if d.severity == "error"]\n'
+        "first = errors[0]\n"
+        "text = read_file(first.file, first.line, first.line)\n"
+        "final_answer(text.lines[0].strip())"
+    )
+
+
+def _workflow_first_error_function(s: str, r: str) -> str:
+    return (
+        f"{r} = typecheck()\n"
+        f'errors = [d for d in {r}.diagnostics if d.severity == "error"]\n'
+        "first = errors[0]\n"
+        "symbols = document_symbols(first.file)\n"
+        'inside = ""\n'
+        "span = 0\n"
+        "for s in symbols.symbols:\n"
+        '    if s.kind in ("function", "method") and s.line <= first.line <= s.end_line:\n'
+        "        if not inside or s.end_line - s.line < span:\n"
+        "            inside = s.qualified\n"
+        "            span = s.end_line - s.line\n"
+        "final_answer(inside)"
+    )
+
+
+PROGRAMS: Final[Mapping[str, Callable[[str, str], str]]] = {
+    "definition.location": _definition_location,
+    "definition.file": _definition_file,
+    "references.file_count": _references_file_count,
+    "references.files": _references_files,
+    "hover.return_type": _hover_return_type,
+    "hover.docstring": _hover_docstring,
+    "symbols.top_level": _symbols_top_level,
+    "symbols.class_count": _symbols_class_count,
+    "symbols.methods": _symbols_methods,
+    "grep.text_lines": _grep_text_lines,
+    "grep.todo": _grep_todo,
+    "grep.files": _grep_files,
+    "typecheck.error_count": _typecheck_error_count,
+    "typecheck.first_error_file": _typecheck_first_error_file,
+    "typecheck.file_has_error": _typecheck_file_has_error,
+    "typecheck.rule_count": _typecheck_rule_count,
+    "ruff.violation_count": _ruff_violation_count,
+    "ruff.fixable_count": _ruff_fixable_count,
+    "ruff.codes": _ruff_codes,
+    "ruff.files": _ruff_files,
+    "pytest.failed_count": _pytest_failed_count,
+    "pytest.failing_test": _pytest_failing_test,
+    "pytest.all_passing": _pytest_all_passing,
+    "pytest.total": _pytest_total,
+    "workflow.failing_test_definition": _workflow_failing_test_definition,
+    "workflow.first_error_line": _workflow_first_error_line,
+    "workflow.first_error_function": _workflow_first_error_function,
+}
+"""The teacher's program for each intent that is answered with tools, built from the
+symbol as a Python literal and the result variable's name (``tests/test_queries.py`` checks
+that every such intent of :mod:`punie.training.queries.intents` has exactly one)."""
+
+
 def _body(q: Query, r: str) -> str:
-    s = _lit(q.symbol)
-    intent = q.intent
-    if intent == "definition.location":
-        return (
-            f"{r} = goto_definition({s})\nloc = {r}.locations[0]\n"
-            'final_answer(f"{loc.file}:{loc.line}")'
-        )
-    if intent == "definition.file":
-        return f"{r} = goto_definition({s})\nfinal_answer({r}.locations[0].file)"
-    if intent == "references.file_count":
-        return f"{r} = find_references({s})\nfinal_answer(str({r}.file_count))"
-    if intent == "references.files":
-        return f'{r} = find_references({s})\nfinal_answer(", ".join({r}.files))'
-    if intent == "hover.return_type":
-        return (
-            f"{r} = hover({s})\nsignature = {r}.signature\n"
-            'final_answer(signature.rsplit("->", 1)[-1].strip())'
-        )
-    if intent == "hover.docstring":
-        return f"{r} = hover({s})\nfinal_answer({r}.docstring)"
-    if intent == "symbols.top_level":
-        return (
-            f"{r} = document_symbols({s})\n"
-            f"names = [s.name for s in {r}.symbols"
-            ' if s.container is None and s.kind in ("class", "function")]\n'
-            'final_answer(", ".join(names))'
-        )
-    if intent == "symbols.class_count":
-        return (
-            f"{r} = document_symbols({s})\n"
-            f'classes = [s for s in {r}.symbols if s.kind == "class"]\n'
-            "final_answer(str(len(classes)))"
-        )
-    if intent == "symbols.methods":
-        return (
-            f"where = goto_definition({s})\nloc = where.locations[0]\n"
-            f"{r} = document_symbols(loc.file)\n"
-            f"names = [s.name for s in {r}.symbols"
-            f' if s.container == {s} and s.kind == "method"]\n'
-            'final_answer(", ".join(names))'
-        )
-    if intent in ("grep.text_lines", "grep.todo"):
-        return f"{r} = grep({s})\nfinal_answer(str({r}.match_count))"
-    if intent == "grep.files":
-        return (
-            f"{r} = grep({s})\n"
-            + _unique("m_file", f"[m.file for m in {r}.matches]", "files")
-            + 'final_answer(", ".join(files))'
-        )
-    if intent == "typecheck.error_count":
-        return f"{r} = typecheck()\nfinal_answer(str({r}.error_count))"
-    if intent == "typecheck.first_error_file":
-        return (
-            f"{r} = typecheck()\n"
-            f'errors = [d for d in {r}.diagnostics if d.severity == "error"]\n'
-            'final_answer(errors[0].file if errors else "none")'
-        )
-    if intent == "typecheck.file_has_error":
-        return f'{r} = typecheck({s})\nfinal_answer("yes" if {r}.error_count > 0 else "no")'
-    if intent == "typecheck.rule_count":
-        return (
-            f"{r} = typecheck()\n"
-            f"matching = [d for d in {r}.diagnostics"
-            f' if d.rule == {s} and d.severity == "error"]\n'
-            "final_answer(str(len(matching)))"
-        )
-    if intent == "ruff.violation_count":
-        return f"{r} = ruff_check()\nfinal_answer(str({r}.violation_count))"
-    if intent == "ruff.fixable_count":
-        return f"{r} = ruff_check()\nfinal_answer(str({r}.fixable_count))"
-    if intent in ("ruff.codes", "ruff.files"):
-        attr = "code" if intent == "ruff.codes" else "file"
-        return (
-            f"{r} = ruff_check()\n"
-            + _unique("value", f"[v.{attr} for v in {r}.violations]", "found")
-            + 'final_answer(", ".join(found) if found else "none")'
-        )
-    if intent == "pytest.failed_count":
-        return f"{r} = pytest_run()\nfinal_answer(str({r}.failed))"
-    if intent == "pytest.failing_test":
-        return (
-            f"{r} = pytest_run()\n"
-            f'failing = [t.node_id for t in {r}.tests if t.outcome in ("failed", "error")]\n'
-            'final_answer(", ".join(failing) if failing else "none")'
-        )
-    if intent == "pytest.all_passing":
-        return (
-            f"{r} = pytest_run()\n"
-            f'final_answer("yes" if {r}.failed == 0 and {r}.errors == 0 else "no")'
-        )
-    if intent == "pytest.total":
-        return f"{r} = pytest_run()\nfinal_answer(str(len({r}.tests)))"
-    if intent == "workflow.failing_test_definition":
-        return (
-            f"{r} = pytest_run()\n"
-            f'failing = [t for t in {r}.tests if t.outcome in ("failed", "error")]\n'
-            'parts = failing[0].node_id.split("::")\n'
-            "where = goto_definition(parts[-1], file=parts[0])\n"
-            "loc = where.locations[0]\n"
-            'final_answer(f"{loc.file}:{loc.line}")'
-        )
-    if intent == "workflow.first_error_line":
-        return (
-            f"{r} = typecheck()\n"
-            f'errors = [d for d in {r}.diagnostics if d.severity == "error"]\n'
-            "first = errors[0]\n"
-            "text = read_file(first.file, first.line, first.line)\n"
-            "final_answer(text.lines[0].strip())"
-        )
-    if intent == "workflow.first_error_function":
-        return (
-            f"{r} = typecheck()\n"
-            f'errors = [d for d in {r}.diagnostics if d.severity == "error"]\n'
-            "first = errors[0]\n"
-            "symbols = document_symbols(first.file)\n"
-            'inside = ""\n'
-            "span = 0\n"
-            "for s in symbols.symbols:\n"
-            '    if s.kind in ("function", "method") and s.line <= first.line <= s.end_line:\n'
-            "        if not inside or s.end_line - s.line < span:\n"
-            "            inside = s.qualified\n"
-            "            span = s.end_line - s.line\n"
-            "final_answer(inside)"
-        )
-    raise ValueError(f"no program for intent {intent!r}")
+    program = PROGRAMS.get(q.intent)
+    if program is None:
+        raise ValueError(f"no program for intent {q.intent!r}")
+    return program(_lit(q.symbol), r)
 
 
 def synthesize(query: Query) -> str:

@@ -18,12 +18,11 @@ from typing import Any, cast
 
 from punie.agent.prompt import template_problem
 from punie.errors import PunieError
-from punie.training.model.hashing import files_sha256
-from punie.training.model.mlx_api import module
+from punie.model.hashing import files_sha256
+from punie.model.mlx_api import module
+from punie.traces.messages import message_problems
 
 __all__ = ["Dataset", "DatasetFiles", "find_dataset_files", "load_datasets", "read_jsonl"]
-
-_ROLES = frozenset({"system", "user", "assistant", "tool"})
 
 
 @dataclass(frozen=True)
@@ -76,56 +75,11 @@ def find_dataset_files(directory: Path) -> DatasetFiles:
     )
 
 
-def _check_message(where: str, index: int, message: Any) -> None:
-    if not isinstance(message, dict):
-        raise PunieError(f"{where}: message {index} is not an object")
-    msg = cast(dict[str, Any], message)
-    role = msg.get("role")
-    if role not in _ROLES:
-        raise PunieError(
-            f"{where}: message {index} has role {role!r}; expected one of {sorted(_ROLES)}"
-        )
-    content = msg.get("content")
-    calls = msg.get("tool_calls")
-    if content is not None and not isinstance(content, str):
-        raise PunieError(f"{where}: message {index} ({role}) content is not a string")
-    if content is None and not (role == "assistant" and calls):
-        raise PunieError(f"{where}: message {index} ({role}) has no content")
-    if calls is None:
-        return
-    if role != "assistant" or not isinstance(calls, list) or not calls:
-        raise PunieError(
-            f"{where}: message {index} has tool_calls but is not an assistant turn with a list"
-        )
-    for call in cast(list[Any], calls):
-        function: Any = (
-            cast(dict[str, Any], call).get("function") if isinstance(call, dict) else None
-        )
-        if not isinstance(function, dict):
-            raise PunieError(f"{where}: message {index} has a tool call without a function object")
-        fn = cast(dict[str, Any], function)
-        if not isinstance(fn.get("name"), str):
-            raise PunieError(f"{where}: message {index} has a tool call without a function name")
-        if not isinstance(fn.get("arguments"), dict):
-            raise PunieError(
-                f"{where}: message {index}: tool call arguments must be an object, "
-                "not a JSON string"
-            )
-
-
 def _check_sample(where: str, sample: dict[str, Any]) -> None:
     if "messages" in sample:
-        messages = sample["messages"]
-        if not isinstance(messages, list) or not messages:
-            raise PunieError(f"{where}: 'messages' must be a non-empty list")
-        for index, message in enumerate(cast(list[Any], messages)):
-            _check_message(where, index, message)
-        last = cast(dict[str, Any], cast(list[Any], messages)[-1])
-        if last.get("role") != "assistant":
-            raise PunieError(
-                f"{where}: the last message is {last.get('role')!r}; it must be the assistant turn "
-                "to train on (prompts are masked)"
-            )
+        problems = message_problems(sample["messages"])
+        if problems:
+            raise PunieError(f"{where}: {problems[0]}")
         tools = sample.get("tools")
         if tools is not None and not isinstance(tools, list):
             raise PunieError(f"{where}: 'tools' must be a list")

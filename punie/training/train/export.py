@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from punie.training.model.hashing import weights_sha256
-from punie.training.model.mlx_api import module
+from punie.model.hashing import weights_sha256
+from punie.model.mlx_api import module
 
 __all__ = [
     "fuse_adapters",

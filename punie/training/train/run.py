@@ -26,8 +26,9 @@ import mlx.core as mx
 import numpy as np
 
 from punie.errors import PunieError
-from punie.training.model.hashing import file_sha256, weights_sha256
-from punie.training.model.mlx_api import eval_arrays, flatten, module, save_safetensors, versions
+from punie.model.hashing import file_sha256, weights_sha256
+from punie.model.mlx_api import eval_arrays, flatten, module, save_safetensors, versions
+from punie.model.openblas import blas_status
 from punie.training.train.batches import iterate_batches
 from punie.training.train.config import TrainConfig
 from punie.training.train.data import Dataset, find_dataset_files, load_datasets, read_jsonl
@@ -40,7 +41,6 @@ from punie.training.train.export import (
 )
 from punie.training.train.loss import masked_loss
 from punie.training.train.memory import check_memory, estimate_memory
-from punie.training.train.openblas import blas_status
 
 __all__ = ["TrainResult", "make_optimizer", "prepare_model", "train_model"]
 

