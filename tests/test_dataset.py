@@ -37,11 +37,11 @@ from punie.agent.prompt import model_prompt_style, render_prompt, system_prompt 
 from punie.cli import main  # noqa: E402
 from punie.tools import ToolContext  # noqa: E402
 from punie.traces import TraceStore, TurnMeta, prompt_sha256  # noqa: E402
+from punie.traces.ledger import LedgerRow, ensure_ledger, insert_row  # noqa: E402
 from punie.training.base_model.build import ensure_default_model  # noqa: E402
 from punie.training.dataset.audit import AuditReport, audit_dataset  # noqa: E402
 from punie.training.dataset.formats import max_run_flags, tag_problems  # noqa: E402
 from punie.training.dataset.tokens import load_tokenizer  # noqa: E402
-from punie.training.harvest.ledger import LedgerRow, ensure_ledger, insert_row  # noqa: E402
 from punie.training.train.data import find_dataset_files, load_datasets, read_jsonl  # noqa: E402
 from tests.conftest import copy_sandbox  # noqa: E402
 

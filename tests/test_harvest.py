@@ -14,7 +14,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from punie.training.harvest.ledger import rows
+from punie.traces.ledger import rows
 from punie.training.harvest.runner import HarvestConfig, harvest
 from tests import oracle
 from tests.conftest import SANDBOXES

@@ -95,8 +95,8 @@ async def test_tools_and_code_mode_with_every_call_a_trace(
         assert set(json.loads(call["result"])["files"]) >= expected_files  # the genuine result
 
     from punie.tools.catalogue import tool_specs
+    from punie.traces.reader import read_traces
     from punie.training.dataset.select import select_samples
-    from punie.training.dataset.source import read_traces
 
     unrated = await session.call_tool(
         "execute_code",

@@ -1,10 +1,13 @@
-"""``punie harvest --repo PATH... --out DB``: verified traces from real repos."""
+"""``punie harvest --repo PATH... | --corpus FILE --out DB``: verified traces from real repos,
+in this process, on local worker processes (``--workers N``) or on Ray (``--ray [ADDRESS]``)."""
 
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 from rich.console import Console
@@ -14,6 +17,10 @@ from rich.table import Table
 from punie.cli._common import emit_json
 from punie.errors import PunieError
 
+if TYPE_CHECKING:
+    from punie.training.harvest.config import HarvestConfig
+    from punie.training.harvest.runner import HarvestReport, ProgressHook
+
 __all__ = ["register"]
 
 
@@ -22,8 +29,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     parser.add_argument(
         "--repo",
         action="append",
-        required=True,
+        default=[],
         help="a sandbox name or directory (repeat for several; harvested in parallel)",
+    )
+    parser.add_argument(
+        "--corpus",
+        default=None,
+        help="a file of repos, one per line (NAME==VERSION or a directory); 'default': the "
+        "shipped corpus of 30 PyPI projects",
+    )
+    parser.add_argument(
+        "--pins", type=Path, default=None, help="sha256 pins for the corpus (pins.txt beside it)"
+    )
+    parser.add_argument(
+        "--allow-unpinned", action="store_true", help="fetch corpus releases without a pin"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="harvest on N local worker processes, one repo each at a time",
+    )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="harvest on Ray actors (a local cluster, or the one at ADDRESS)",
     )
     parser.add_argument("--out", type=Path, required=True, help="trace database to write")
     parser.add_argument(
@@ -39,6 +72,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     parser.set_defaults(handler=_run)
 
 
+def _repos(args: argparse.Namespace, console: Console) -> list[str]:
+    repos = [str(r) for r in args.repo]
+    if args.corpus is not None:
+        from punie.training.harvest.corpus import corpus_path, fetch_corpus
+
+        path = corpus_path(str(args.corpus))
+        with console.status(f"fetching the corpus {path}"):
+            fetched = fetch_corpus(
+                path, pin_file=args.pins, allow_unpinned=bool(args.allow_unpinned)
+            )
+        for spec, why in fetched.failed.items():
+            console.print(f"[yellow]corpus: left out {spec}: {why}[/]")
+        repos += [r for r in fetched.repos if r not in repos]
+    if not repos:
+        raise PunieError("give --repo (repeatable) or --corpus FILE")
+    return repos
+
+
 def _run(args: argparse.Namespace) -> int:
     from punie.agent.backends.base import Backend
     from punie.training.harvest.runner import HarvestConfig, TeacherFactory, harvest
@@ -46,8 +97,14 @@ def _run(args: argparse.Namespace) -> int:
 
     if int(args.per_intent) < 1:
         raise PunieError("--per-intent must be at least 1")
+    parallel = args.workers is not None or args.ray is not None
+    if parallel and args.teacher:
+        raise PunieError("--teacher runs in this process only: drop --workers/--ray with it")
+    if args.workers is not None and int(args.workers) < 1:
+        raise PunieError("--workers must be at least 1")
+    console = Console(stderr=True)
     config = HarvestConfig(
-        repos=tuple(str(r) for r in args.repo),
+        repos=tuple(_repos(args, console)),
         out=Path(args.out),
         seed=int(args.seed),
         per_intent=int(args.per_intent),
@@ -64,35 +121,74 @@ def _run(args: argparse.Namespace) -> int:
             return teacher
 
         factory = factory_fn
-    console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[rate]}"),
         console=console,
         transient=bool(args.json),
     ) as bar:
         tasks: dict[str, int] = {}
+        overall = bar.add_task("repos done", total=len(config.repos), rate="")
+        started = time.perf_counter()
+        traces = [0]
+        last: dict[str, int] = {}
+        finished: set[str] = set()
 
         def progress(repo: str, done: int, total: int) -> None:
+            if repo in finished:
+                return
             if repo not in tasks:
-                tasks[repo] = bar.add_task(f"harvest {repo}", total=total)
+                tasks[repo] = bar.add_task(f"harvest {repo}", total=total, rate="")
+            traces[0] += max(done - last.get(repo, 0), 0)
+            last[repo] = done
+            per_minute = 60.0 * traces[0] / max(time.perf_counter() - started, 1e-9)
             bar.update(tasks[repo], completed=done)  # pyright: ignore[reportArgumentType]
+            if done >= total:
+                finished.add(repo)
+                bar.remove_task(tasks[repo])  # pyright: ignore[reportArgumentType]
+                bar.advance(overall)
+            bar.update(overall, rate=f"{per_minute:.0f} traces/min")
 
-        report = anyio.run(lambda: harvest(config, teacher_factory=factory, progress=progress))
+        if parallel:
+            report = anyio.run(lambda: _parallel(args, config, progress))
+        else:
+            report = anyio.run(lambda: harvest(config, teacher_factory=factory, progress=progress))
     if args.json:
         emit_json(report.to_json())
         return 0
     table = Table(title=f"harvest -> {args.out}")
-    for column in ("repo", "planned", "already done", "kept", "rejected"):
+    for column in ("repo", "planned", "already done", "kept", "rejected", "failure"):
         table.add_column(column)
     for r in report.repos:
         rejected = ", ".join(f"{k}: {v}" for k, v in r.rejected.most_common()) or "-"
-        table.add_row(r.repo, str(r.planned), str(r.skipped), str(r.kept), rejected)
+        failure = r.failure or (f"{r.restarts} worker(s) lost, recovered" if r.restarts else "-")
+        table.add_row(r.repo, str(r.planned), str(r.skipped), str(r.kept), rejected, failure)
     Console().print(table)
     print(
         f"{report.kept} verified traces in {report.wall_s:.1f} s "
         f"({report.traces_per_minute:.0f} per minute)"
     )
     return 0
+
+
+async def _parallel(
+    args: argparse.Namespace, config: HarvestConfig, progress: ProgressHook
+) -> HarvestReport:
+    from punie.training.harvest.parallel import ParallelOptions, harvest_parallel
+    from punie.training.harvest.pool import ProcessPool, RayPool, WorkerPool
+
+    pool: WorkerPool
+    if args.ray is not None:
+        pool = RayPool(str(args.ray) or None)
+        default_workers = pool.cpus()
+    else:
+        pool = ProcessPool()
+        default_workers = 2
+    try:
+        options = ParallelOptions(workers=int(args.workers or default_workers))
+        return await harvest_parallel(config, pool, options, progress=progress)
+    finally:
+        pool.close()

@@ -44,6 +44,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         default=defaults.per_intent,
         help=f"harvest targets per intent ({defaults.per_intent})",
     )
+    parser.add_argument(
+        "--corpus",
+        default=None,
+        help="also train on this corpus of repos ('default': 30 pinned PyPI projects), "
+        "harvested on worker processes",
+    )
     parser.add_argument("--validate-limit", type=int, default=None, help="cases at most")
     parser.add_argument(
         "--from-traces",
@@ -79,6 +85,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=int(args.seed),
         diagnostics=bool(args.diagnostics),
         base_model=args.base_model,
+        corpus=args.corpus,
     )
 
     def say(message: str) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Final, Literal
 from punie.agent.loop import Step, TurnResult
 from punie.errors import PunieError
 
-__all__ = ["TraceStore", "TurnMeta", "git_state", "prompt_sha256", "tool_versions"]
+__all__ = ["Extension", "TraceStore", "TurnMeta", "git_state", "prompt_sha256", "tool_versions"]
 
 Label = Literal["good", "bad"]
 SCHEMA_VERSION: Final = 2
@@ -168,10 +168,20 @@ def _now(stamp: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
 
 
-class TraceStore:
-    """A trace database at ``path`` (created with its folder if absent)."""
+@dataclass(frozen=True)
+class Extension:
+    """A table that lives beside the turns (the harvest ledger): created when a store opens
+    with it, in the same file, so its rows are written in a turn's own transaction."""
 
-    def __init__(self, path: str | Path) -> None:
+    name: str
+    schema: str
+
+
+class TraceStore:
+    """A trace database at ``path`` (created with its folder if absent), with the tables of
+    ``extensions`` beside the turns."""
+
+    def __init__(self, path: str | Path, extensions: tuple[Extension, ...] = ()) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -184,6 +194,8 @@ class TraceStore:
             columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(turns)")}
             if "source" not in columns:  # a version-1 store: add the column, keep the rows
                 conn.execute("ALTER TABLE turns ADD COLUMN source TEXT")
+            for extension in extensions:
+                conn.executescript(extension.schema)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise PunieError(f"trace store {self.path} cannot be opened: {exc}") from exc

@@ -12,11 +12,11 @@ from typing import Any
 
 from punie.agent.prompt import PromptStyle, model_prompt_style, system_prompt, template_problem
 from punie.errors import PunieError
+from punie.traces.reader import TraceRecord, read_traces
 from punie.training.dataset import select as select_module
 from punie.training.dataset.card import counts, write_card
 from punie.training.dataset.formats import sample_key
 from punie.training.dataset.select import Sample, select_samples
-from punie.training.dataset.source import TraceRecord, read_traces
 from punie.training.dataset.split import split_samples
 from punie.training.dataset.tokens import (
     count_tokens,

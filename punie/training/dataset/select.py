@@ -40,8 +40,8 @@ from typing import Any
 from punie.agent.messages import EXECUTE_CODE_TOOL, assistant_code_message
 from punie.agent.prompt import PROMPT_STYLES, PromptStyle, prompt_tools, system_prompt
 from punie.pysyntax import parse as parse_python
+from punie.traces.reader import LedgerInfo, TraceRecord
 from punie.training.dataset.formats import calls_final_answer, canonical, tools_in_code
-from punie.training.dataset.source import LedgerInfo, TraceRecord
 
 __all__ = ["Sample", "Selection", "select_samples"]
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from punie.errors import PunieError
-from punie.training.dataset.formats import max_run_flags
+from punie.training.dataset.formats import max_run_flags, sample_key
 from punie.training.dataset.select import Sample
 
 __all__ = ["SPLITS", "Splits", "shuffle_split", "split_samples"]
@@ -35,8 +35,12 @@ class Splits:
         return {"train": self.train, "valid": self.valid, "test": self.test}
 
 
-def _order_key(sample: Sample) -> tuple[str, int]:
-    return (sample.trace_uid, -1 if sample.step is None else sample.step)
+def _order_key(sample: Sample) -> tuple[str, str, int]:
+    """By content first: a trace's uid is random per run, and the harvest writes repos in the
+    order their turns finish, so only the samples' own text gives the same order (and the same
+    dataset bytes for the same seed) in every run that harvests the same samples."""
+    content = sample_key(sample.record()["messages"])
+    return (content, sample.trace_uid, -1 if sample.step is None else sample.step)
 
 
 def split_samples(

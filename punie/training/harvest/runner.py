@@ -7,43 +7,30 @@ uid: a killed harvest loses at most the query in flight, and a resumed one skips
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import anyio
 
 from punie.agent.backends.base import Backend
 from punie.agent.executor import Executor
 from punie.agent.loop import run_turn
-from punie.agent.messages import EXECUTE_CODE_TOOL
+from punie.errors import PunieError
 from punie.sandboxes import discard, materialize, resolve_sandbox
 from punie.tools import ToolContext
 from punie.traces import TraceStore, TurnMeta
-from punie.training.harvest.ledger import LedgerRow, done_uids, ensure_ledger, insert_row
+from punie.traces.ledger import HARVEST_LEDGER, done_uids
+from punie.training.harvest.config import HarvestConfig, repo_name
 from punie.training.harvest.verify import verify_turn
+from punie.training.harvest.worker import Record
+from punie.training.harvest.writer import write_record
 from punie.training.queries import Query, SynthesizerTeacher, build_inventory, generate_queries
 
 __all__ = ["HarvestConfig", "HarvestReport", "RepoReport", "TeacherFactory", "harvest"]
-
-Phrasings = Literal["train", "holdout", "all"]
-
-
-@dataclass(frozen=True)
-class HarvestConfig:
-    repos: tuple[str, ...]
-    out: Path
-    seed: int = 0
-    per_intent: int = 4
-    phrasings: Phrasings = "train"
-    max_steps: int = 3
-    limit: int | None = None
-    """At most this many new queries per repo (``None``: all)."""
 
 
 @dataclass
@@ -54,6 +41,10 @@ class RepoReport:
     kept: int = 0
     rejected: Counter[str] = field(default_factory=Counter[str])
     seconds: dict[str, float] = field(default_factory=dict[str, float])
+    restarts: int = 0
+    """Workers lost while harvesting it (a parallel harvest gives the repo to a fresh one)."""
+    failure: str | None = None
+    """Why the repo was skipped (its language server did not start, ...); None: harvested."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +73,7 @@ class HarvestReport:
             "rejected": dict(self.rejected),
             "wall_s": round(self.wall_s, 2),
             "traces_per_minute": round(self.traces_per_minute, 1),
+            "failed_repos": [r.repo for r in self.repos if r.failure is not None],
             "repos": [
                 {
                     "repo": r.repo,
@@ -90,6 +82,8 @@ class HarvestReport:
                     "kept": r.kept,
                     "rejected": dict(r.rejected),
                     "seconds": {k: round(v, 2) for k, v in r.seconds.items()},
+                    "restarts": r.restarts,
+                    "failure": r.failure,
                 }
                 for r in self.repos
             ],
@@ -100,10 +94,6 @@ ProgressHook = Callable[[str, int, int], None]
 """``(repo, done, total)`` after each query."""
 
 TeacherFactory = Callable[[Sequence[Query]], Backend]
-
-
-def _repo_name(spec: str) -> str:
-    return Path(spec).name if ("/" in spec or Path(spec).is_dir()) else spec
 
 
 @contextmanager
@@ -126,7 +116,7 @@ async def _harvest_repo(
     progress: ProgressHook | None,
 ) -> None:
     clock = time.perf_counter()
-    name = _repo_name(spec)
+    name = repo_name(spec)
     with _disposable_copy(spec) as copy:  # never outlives its harvest
         async with ToolContext.at(copy) as ctx, Executor(ctx) as executor:
             await ctx.lsp()
@@ -147,41 +137,16 @@ async def _harvest_repo(
             report.planned = len(todo)
             teacher = teacher_factory(todo)
             meta = TurnMeta.collect(copy, teacher.identity)
-            tools = [EXECUTE_CODE_TOOL]
             turn_s = store_s = 0.0
             for index, query in enumerate(todo):
                 started = time.perf_counter()
                 turn = await run_turn(query.question, teacher, executor, max_steps=config.max_steps)
                 ok, reason = verify_turn(query, turn)
-                turn_s += time.perf_counter() - started
+                elapsed = time.perf_counter() - started
+                turn_s += elapsed
                 started = time.perf_counter()
-
-                def ledger(
-                    conn: sqlite3.Connection,
-                    turn_id: int,
-                    query: Query = query,
-                    ok: bool = ok,
-                    reason: str = reason,
-                ) -> None:
-                    insert_row(
-                        conn,
-                        LedgerRow(
-                            query_uid=query.uid,
-                            turn_id=turn_id,
-                            repo=name,
-                            category=query.category,
-                            intent=query.intent,
-                            symbol=query.symbol,
-                            question=query.question,
-                            expected_tools=",".join(query.expected_tools),
-                            truth=query.truth.value,
-                            verified=ok,
-                            reason=reason,
-                            teacher=teacher.identity,
-                        ),
-                    )
-
-                store.record_turn(turn, meta, tools, also=ledger)
+                record = Record(query, turn, ok, reason, elapsed)
+                write_record(store, name, meta, teacher.identity, record)
                 store_s += time.perf_counter() - started
                 if ok:
                     report.kept += 1
@@ -205,13 +170,17 @@ async def harvest(
     started = time.perf_counter()
     for spec in config.repos:  # a bad spec fails here, before the store is created
         resolve_sandbox(spec)
-    with TraceStore(config.out) as store:
-        ensure_ledger(store.connection)
+    with TraceStore(config.out, extensions=(HARVEST_LEDGER,)) as store:
         done = done_uids(store.connection)
-        reports = [RepoReport(_repo_name(spec)) for spec in config.repos]
+        reports = [RepoReport(repo_name(spec)) for spec in config.repos]
+
+        async def one(spec: str, report: RepoReport) -> None:
+            try:
+                await _harvest_repo(spec, config, store, done, factory, report, progress)
+            except PunieError as exc:  # this repo cannot be harvested: report it, go on
+                report.failure = f"{type(exc).__name__}: {exc}"
+
         async with anyio.create_task_group() as group:
             for spec, report in zip(config.repos, reports, strict=True):
-                group.start_soon(
-                    _harvest_repo, spec, config, store, done, factory, report, progress
-                )
+                group.start_soon(one, spec, report)
     return HarvestReport(tuple(reports), time.perf_counter() - started)

@@ -22,6 +22,14 @@ class LoopConfig:
     """Harvest targets per intent: ~600 verified traces (~450 training samples after dedup and
     splits) in under a minute. More (48: ~1,000 samples) measured worse at the same training
     time: fewer passes over each phrasing."""
+    corpus: str | None = None
+    """Also harvest this corpus (a file of repos, or ``default``: 30 pinned PyPI projects) for
+    training, on ``harvest_workers`` worker processes, ``corpus_per_intent`` targets per intent
+    and at most ``corpus_limit`` queries per repo (more repos, not more per repo: the training
+    time is fixed, so a name is seen in more contexts rather than more often)."""
+    corpus_per_intent: int = 1
+    corpus_limit: int | None = 30
+    harvest_workers: int = 2
     suite_per_intent: int = 1
     seed: int = 0
     iters: int | None = None

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
@@ -180,10 +180,10 @@ def _scratch_text(
 ) -> str:
     intro = (
         "The same held-out suite: the pretrained base before training (first reply, "
-        f"{_every(config.base_every)}, n={before.get('n')}), after this loop "
-        f"(n={after.get('n')}), and punie's from-scratch 4.5M-parameter tiny model trained on "
+        f"{_every(config.base_every)}, n={_n(before)}), after this loop "
+        f"(n={_n(after)}), and punie's from-scratch 4.5M-parameter tiny model trained on "
         "the same traces with its own recipe (full fine-tune, 200 iterations; "
-        f"{_every(config.scratch_every)}, n={scratch.get('n')})."
+        f"{_every(config.scratch_every)}, n={_n(scratch)})."
     )
     table = _percent_table(
         [
@@ -196,6 +196,52 @@ def _scratch_text(
         ]
     )
     return f"{intro}\n\n{table}"
+
+
+async def _harvest_corpus(config: LoopConfig, traces: Path, say: Say) -> str:
+    """The corpus's repos into the same store, on worker processes; a summary line."""
+    from punie.training.harvest.corpus import corpus_path, fetch_corpus
+    from punie.training.harvest.parallel import ParallelOptions, harvest_parallel
+    from punie.training.harvest.pool import ProcessPool
+    from punie.training.harvest.runner import HarvestConfig
+
+    assert config.corpus is not None
+    fetched = await anyio.to_thread.run_sync(lambda: fetch_corpus(corpus_path(str(config.corpus))))
+    for spec, why in fetched.failed.items():
+        say(f"corpus: left out {spec}: {why}")
+    finished = [0]
+
+    def progress(repo: str, done: int, total: int) -> None:
+        if done >= total:
+            finished[0] += 1
+            say(f"corpus harvest: {repo} done ({finished[0]} of {len(fetched.repos)} repos)")
+
+    report = await harvest_parallel(
+        HarvestConfig(
+            repos=tuple(fetched.repos),
+            out=traces,
+            seed=config.seed,
+            per_intent=config.corpus_per_intent,
+            limit=config.corpus_limit,
+        ),
+        ProcessPool(),
+        ParallelOptions(workers=config.harvest_workers),
+        progress=progress,
+    )
+    failed = {r.repo: r.failure for r in report.repos if r.failure}
+    left_out = {**fetched.failed, **{k: v or "" for k, v in failed.items()}}
+    text = (
+        f"Corpus {config.corpus}: {report.kept} verified traces from "
+        f"{len(report.repos) - len(failed)} repos on {config.harvest_workers} worker processes "
+        f"({report.traces_per_minute:.0f}/min)"
+    )
+    if left_out:
+        text += "; left out: " + "; ".join(f"{k} ({v})" for k, v in left_out.items())
+    return text + "."
+
+
+def _n(report: dict[str, Any]) -> object:
+    return cast(dict[str, Any], report.get("overall") or {}).get("n")
 
 
 def _every(k: int) -> str:
@@ -348,6 +394,10 @@ async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
         f"{harvested.kept} verified traces this run ({harvested.traces_per_minute:.0f}/min) "
         f"from {', '.join(config.train_repos)}; rejected: {rejected}."
     )
+    if config.corpus is not None:
+        end = stage("corpus harvest")
+        sections["Harvest"] += "\n\n" + await _harvest_corpus(config, traces, say)
+        end()
 
     end = stage("dataset build")
     data = workdir / "data"

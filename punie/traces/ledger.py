@@ -1,5 +1,8 @@
 """The harvest ledger: which generated query became which trace, verified or rejected (and why).
 
+An extension table of the trace store (:data:`HARVEST_LEDGER`), owned here with the store's
+own schema rather than by the harvest that fills it, so that the one reader reads both.
+
 It lives in the same SQLite file as the :class:`~punie.traces.TraceStore` (table
 ``harvest``), so a trace and its verdict are written in one transaction: a killed harvest loses at
 most the query in flight and never records a verdict without its trace. ``query_uid`` is the
@@ -12,7 +15,17 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-__all__ = ["LEDGER_SCHEMA", "LedgerRow", "done_uids", "ensure_ledger", "insert_row", "rows"]
+from punie.traces.store import Extension
+
+__all__ = [
+    "HARVEST_LEDGER",
+    "LEDGER_SCHEMA",
+    "LedgerRow",
+    "done_uids",
+    "ensure_ledger",
+    "insert_row",
+    "rows",
+]
 
 LEDGER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS harvest (
@@ -32,6 +45,10 @@ CREATE TABLE IF NOT EXISTS harvest (
 );
 CREATE INDEX IF NOT EXISTS harvest_verified ON harvest(verified, repo);
 """
+
+HARVEST_LEDGER = Extension("harvest", LEDGER_SCHEMA)
+"""The ledger as an extension of the trace store: ``TraceStore(path, extensions=(HARVEST_LEDGER,))``
+creates it with the store's own tables; :func:`punie.traces.reader.read_traces` reads it back."""
 
 
 @dataclass(frozen=True)
