@@ -49,6 +49,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         help="decode freely (default: navigation arguments constrained to the workspace's "
         "names that the question mentions)",
     )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="fan the repos out over Ray actors, the model loaded once in each "
+        "(a local cluster, or the one at ADDRESS)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=_run)
 
@@ -110,6 +119,7 @@ def _run(args: argparse.Namespace) -> int:
                 progress=progress,
                 batch_size=int(args.batch),
                 constrain=not args.free,
+                ray=args.ray,
             )
         )
     if args.out is not None:

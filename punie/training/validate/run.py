@@ -122,6 +122,7 @@ async def validate_model(
     allow_overlap: bool = False,
     progress: Callable[[CaseResult], None] | None = None,
     batch_size: int = 8,
+    ray: str | None = None,
 ) -> ValidationReport:
     """Run ``suite`` with ``model`` (an mlx model dir or ``openai:URL#ID``) and score it.
 
@@ -129,6 +130,8 @@ async def validate_model(
     and flagged in the report. ``repos`` adds or overrides where a case's repo comes from.
     A local model decodes up to ``batch_size`` cases' replies together (1: one at a time).
     ``every`` keeps every k-th case (after ``limit``): an evenly spread sample.
+    ``ray``: fan the repos out over Ray actors, each loading the model once (``""``: a local
+    cluster, else its address; :mod:`punie.training.validate.fanout`).
     """
     from punie.agent.backends import load_backend
 
@@ -149,6 +152,27 @@ async def validate_model(
             if not allow_overlap:
                 raise PunieError(message + " (use --allow-overlap to run it anyway)")
             warning = message
+    if ray is not None:
+        from punie.training.validate.fanout import run_suite_on_ray
+
+        identity, results = await run_suite_on_ray(
+            model,
+            queries,
+            sources,
+            address=ray or None,
+            max_steps=max_steps,
+            max_tokens=max_tokens,
+            constrain=constrain,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        return ValidationReport(
+            model=identity,
+            suite=str(suite),
+            suite_sha256=suite_sha256(suite),
+            cases=tuple(results),
+            overlap_warning=warning,
+        )
     backend: Backend = load_backend(model, max_tokens=max_tokens)
     batched: BatchedMlxBackend | None = None
     if isinstance(backend, MlxBackend) and batch_size > 1:
