@@ -445,8 +445,9 @@ async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     sections["Training"] = (
         f"{train_config.method}, {train_config.iters} iterations, "
         f"loss {trained.first_train_loss:.3f} -> "
-        f"{trained.final_train_loss:.3f}, best validation loss {trained.best_val_loss:.3f} at "
-        f"iteration {trained.best_iteration}; quantized model: {trained.quantized_model_path}. "
+        f"{trained.final_train_loss:.3f}; kept iteration {trained.best_iteration} "
+        f"({train_config.select}: validation loss {trained.best_val_loss:.3f}); quantized "
+        f"model: {trained.quantized_model_path}. "
         "Validated on the float model (quantized inference is slower on this CPU)."
     )
 
