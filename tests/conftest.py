@@ -67,3 +67,19 @@ def no_leftover_processes() -> Iterator[list[int]]:
         while group_processes(pgid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert group_processes(pgid) == [], f"process group {pgid} still has live processes"
+
+
+@pytest.fixture
+def ray_cluster() -> Iterator[object]:
+    """A real two-node Ray cluster on this machine (one CPU each), joined by this process."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
+    try:
+        yield cluster
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -98,21 +97,6 @@ def test_process_workers_survive_a_killed_worker_and_skip_a_broken_repo(tmp_path
     shop = [r.query_uid for r in rows(sqlite3.connect(db)) if r.repo == "shop"]
     assert len(shop) == len(set(shop)) == LIMIT + again.repos[0].planned
     assert set(plans["shop"]) <= set(shop)
-
-
-@pytest.fixture
-def ray_cluster() -> Iterator[object]:
-    import ray
-    from ray.cluster_utils import Cluster
-
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
-    cluster.add_node(num_cpus=1)
-    ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
-    try:
-        yield cluster
-    finally:
-        ray.shutdown()
-        cluster.shutdown()
 
 
 @pytest.mark.timeout(900)

@@ -4,7 +4,6 @@ independent of where it ran, so the fanned-out report must equal the one-process
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -13,21 +12,6 @@ import pytest
 from punie.training.base_model.build import init_tiny_model
 from punie.training.validate import build_suites, save_suite
 from punie.training.validate.run import validate_model
-
-
-@pytest.fixture
-def ray_cluster() -> Iterator[object]:
-    import ray
-    from ray.cluster_utils import Cluster
-
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
-    cluster.add_node(num_cpus=1)
-    ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
-    try:
-        yield cluster
-    finally:
-        ray.shutdown()
-        cluster.shutdown()
 
 
 @pytest.mark.timeout(900)

@@ -1,4 +1,4 @@
-"""Helpers shared by the CLI commands: JSON output and the language-server option."""
+"""Helpers shared by the CLI commands: JSON output, the language-server and Ray options."""
 
 from __future__ import annotations
 
@@ -9,7 +9,19 @@ from typing import Any
 
 from punie.lsp_bridge import ServerConfig
 
-__all__ = ["add_server_option", "emit_json", "server_config"]
+__all__ = ["add_ray_option", "add_server_option", "emit_json", "server_config"]
+
+
+def add_ray_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--ray [ADDRESS]``: ``None`` when absent, ``""`` for a local cluster, else the address."""
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help=f"{what} on Ray actors (a local cluster, or the one at ADDRESS)",
+    )
 
 
 def add_server_option(parser: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from punie.cli._common import emit_json
+from punie.cli._common import add_ray_option, emit_json
 from punie.errors import PunieError
 
 if TYPE_CHECKING:
@@ -50,14 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         default=None,
         help="harvest on N local worker processes, one repo each at a time",
     )
-    parser.add_argument(
-        "--ray",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="ADDRESS",
-        help="harvest on Ray actors (a local cluster, or the one at ADDRESS)",
-    )
+    add_ray_option(parser, "harvest")
     parser.add_argument("--out", type=Path, required=True, help="trace database to write")
     parser.add_argument(
         "--teacher", default=None, help="model that writes the programs (default: synthesizer)"

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from punie.agent.loop import MAX_STEPS
-from punie.cli._common import emit_json
+from punie.cli._common import add_ray_option, emit_json
 from punie.errors import PunieError
 
 __all__ = ["register"]
@@ -49,15 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         help="decode freely (default: navigation arguments constrained to the workspace's "
         "names that the question mentions)",
     )
-    parser.add_argument(
-        "--ray",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="ADDRESS",
-        help="fan the repos out over Ray actors, the model loaded once in each "
-        "(a local cluster, or the one at ADDRESS)",
-    )
+    add_ray_option(parser, "fan the repos out (the model loaded once per actor)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=_run)
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["HarvestConfig", "Phrasings", "repo_name"]
+if TYPE_CHECKING:
+    from punie.tools import ToolContext
+    from punie.training.queries import Query
+
+__all__ = ["HarvestConfig", "Phrasings", "plan_queries", "repo_name"]
 
 Phrasings = Literal["train", "holdout", "all"]
 
@@ -26,3 +30,13 @@ class HarvestConfig:
 def repo_name(spec: str) -> str:
     """The name a repo's traces are filed under: a directory's name, else the sandbox spec."""
     return Path(spec).name if ("/" in spec or Path(spec).is_dir()) else spec
+
+
+async def plan_queries(ctx: ToolContext, name: str, config: HarvestConfig) -> list[Query]:
+    """Every query ``config`` asks of the repo ``ctx`` works on, grounded in its inventory."""
+    from punie.training.queries import build_inventory, generate_queries
+
+    inventory = await build_inventory(ctx, name)
+    return generate_queries(
+        inventory, seed=config.seed, per_intent=config.per_intent, phrasings=config.phrasings
+    )

@@ -24,11 +24,11 @@ from punie.sandboxes import discard, materialize, resolve_sandbox
 from punie.tools import ToolContext
 from punie.traces import TraceStore, TurnMeta
 from punie.traces.ledger import HARVEST_LEDGER, done_uids
-from punie.training.harvest.config import HarvestConfig, repo_name
+from punie.training.harvest.config import HarvestConfig, plan_queries, repo_name
 from punie.training.harvest.verify import verify_turn
 from punie.training.harvest.worker import Record
 from punie.training.harvest.writer import write_record
-from punie.training.queries import Query, SynthesizerTeacher, build_inventory, generate_queries
+from punie.training.queries import Query, SynthesizerTeacher
 
 __all__ = ["HarvestConfig", "HarvestReport", "RepoReport", "TeacherFactory", "harvest"]
 
@@ -122,13 +122,7 @@ async def _harvest_repo(
             await ctx.lsp()
             report.seconds["start"] = time.perf_counter() - clock
             clock = time.perf_counter()
-            inventory = await build_inventory(ctx, name)
-            queries = generate_queries(
-                inventory,
-                seed=config.seed,
-                per_intent=config.per_intent,
-                phrasings=config.phrasings,
-            )
+            queries = await plan_queries(ctx, name, config)
             report.seconds["inventory"] = time.perf_counter() - clock
             todo = [q for q in queries if q.uid not in done]
             report.skipped = len(queries) - len(todo)

@@ -30,9 +30,9 @@ from punie.agent.loop import TurnResult, run_turn
 from punie.sandboxes import discard, materialize
 from punie.tools import ToolContext
 from punie.traces import TurnMeta
-from punie.training.harvest.config import HarvestConfig, repo_name
+from punie.training.harvest.config import HarvestConfig, plan_queries, repo_name
 from punie.training.harvest.verify import verify_turn
-from punie.training.queries import Query, SynthesizerTeacher, build_inventory, generate_queries
+from punie.training.queries import Query, SynthesizerTeacher
 
 __all__ = ["Plan", "Record", "RepoWorker"]
 
@@ -131,13 +131,7 @@ class RepoWorker:
                 await ctx.lsp()
                 seconds = {"start": time.perf_counter() - clock}
                 clock = time.perf_counter()
-                inventory = await build_inventory(ctx, name)
-                queries = generate_queries(
-                    inventory,
-                    seed=config.seed,
-                    per_intent=config.per_intent,
-                    phrasings=config.phrasings,
-                )
+                queries = await plan_queries(ctx, name, config)
                 seconds["inventory"] = time.perf_counter() - clock
                 teacher = SynthesizerTeacher(queries)
                 meta = TurnMeta.collect(copy, teacher.identity)
