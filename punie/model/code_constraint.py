@@ -43,8 +43,8 @@ class _Trie:
 
 
 def _closer_ops(token: bytes) -> bytes | None:
-    """The bracket bytes of ``token`` up to its first quote, ``#`` or newline-free string start,
-    when it has a closing one there (only such tokens can break bracket balance)."""
+    """The bracket bytes of ``token`` before its first quote or ``#`` (after those the text is
+    a string or a comment), when one of them closes: only such tokens can break the balance."""
     ops = bytearray()
     for b in token:
         if b in (ord('"'), ord("'"), ord("#")):

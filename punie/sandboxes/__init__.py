@@ -2,7 +2,8 @@
 
 - :func:`list_sandboxes` / :func:`resolve_sandbox`: bundled (``sandboxes/`` or
   ``$PUNIE_SANDBOXES``) and fetched (in the cache) sandboxes.
-- :func:`materialize` / :func:`reset`: a scratch git copy of a sandbox, and its fast reset.
+- :func:`materialize` / :func:`reset`: a scratch git copy of a sandbox, and its fast reset;
+  :func:`disposable`: one for a ``with`` block, removed after it.
 - :func:`fetch`: ``NAME==VERSION`` from PyPI, hash-verified, unpacked safely, cached
   (``~/.cache/punie`` or ``$PUNIE_CACHE``) so that the next fetch works offline.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from punie.sandboxes.archive import safe_extract
 from punie.sandboxes.catalog import SandboxInfo, list_sandboxes, resolve_sandbox
-from punie.sandboxes.episode import discard, is_episode, materialize, reset
+from punie.sandboxes.episode import discard, disposable, is_episode, materialize, reset
 from punie.sandboxes.errors import (
     FetchError,
     HashMismatch,
@@ -27,6 +28,7 @@ from punie.sandboxes.pypi import FetchedSandbox, fetch, parse_spec
 
 __all__ = [
     "discard",
+    "disposable",
     "FetchError",
     "FetchedSandbox",
     "HashMismatch",

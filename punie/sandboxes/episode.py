@@ -6,6 +6,9 @@ milliseconds (``git reset --hard`` + ``git clean -fdx``). The original is never 
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from contextlib import contextmanager
+
 import os
 import shutil
 import tempfile
@@ -108,3 +111,16 @@ def discard(copy: str | os.PathLike[str]) -> None:
     path = Path(copy)
     scratch = path.parent
     shutil.rmtree(scratch if scratch.name.startswith("punie-") else path, ignore_errors=True)
+
+
+@contextmanager
+def disposable(
+    name_or_path: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None
+) -> Generator[Path]:
+    """A fresh :func:`materialize` copy for the ``with`` block, discarded after it (also when
+    the block fails): what a harvest or a validation run works on."""
+    copy = materialize(name_or_path, cache_dir=cache_dir)
+    try:
+        yield copy
+    finally:
+        discard(copy)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Generator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import anyio
 
@@ -20,7 +18,7 @@ from punie.agent.backends.base import Backend
 from punie.agent.executor import Executor
 from punie.agent.loop import run_turn
 from punie.errors import PunieError
-from punie.sandboxes import discard, materialize, resolve_sandbox
+from punie.sandboxes import disposable, resolve_sandbox
 from punie.tools import ToolContext
 from punie.traces import TraceStore, TurnMeta
 from punie.traces.ledger import HARVEST_LEDGER, done_uids
@@ -96,16 +94,6 @@ ProgressHook = Callable[[str, int, int], None]
 TeacherFactory = Callable[[Sequence[Query]], Backend]
 
 
-@contextmanager
-def _disposable_copy(spec: str) -> Generator[Path]:
-    """A fresh copy of the repo to harvest, removed afterwards (also on failure)."""
-    copy = materialize(spec)
-    try:
-        yield copy
-    finally:
-        discard(copy)
-
-
 async def _harvest_repo(
     spec: str,
     config: HarvestConfig,
@@ -117,7 +105,7 @@ async def _harvest_repo(
 ) -> None:
     clock = time.perf_counter()
     name = repo_name(spec)
-    with _disposable_copy(spec) as copy:  # never outlives its harvest
+    with disposable(spec) as copy:  # never outlives its harvest
         async with ToolContext.at(copy) as ctx, Executor(ctx) as executor:
             await ctx.lsp()
             report.seconds["start"] = time.perf_counter() - clock

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +27,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from punie.agent.executor import Executor
 from punie.agent.loop import TurnResult, run_turn
-from punie.sandboxes import discard, materialize
+from punie.sandboxes import disposable
 from punie.tools import ToolContext
 from punie.traces import TurnMeta
 from punie.training.harvest.config import HarvestConfig, plan_queries, repo_name
@@ -80,12 +80,10 @@ class RepoWorker:
         ready: Future[Plan] = Future()
         self._send = send
         task = self._task = self._portal.start_task_soon(self._serve, spec, config, ready, receive)
-        while not ready.done():
-            if task.done():  # failed before it planned: its exception says why
-                self._send = self._task = None
-                task.result()
-                raise RuntimeError(f"the harvest of {spec} stopped before it planned")
-            time.sleep(0.01)
+        if not _first_done(ready, task):  # failed before it planned: its exception says why
+            self._send = self._task = None
+            task.result()
+            raise RuntimeError(f"the harvest of {spec} stopped before it planned")
         return ready.result()
 
     def run(self, uids: Sequence[str]) -> list[Record]:
@@ -93,11 +91,9 @@ class RepoWorker:
             raise RuntimeError("no repo is open")
         answer: Future[list[Record]] = Future()
         self._portal.call(self._send.send, (tuple(uids), answer))
-        while not answer.done():
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("the repo's harvest stopped")
-            time.sleep(0.005)
+        if not _first_done(answer, self._task):
+            self._task.result()
+            raise RuntimeError("the repo's harvest stopped")
         return answer.result()
 
     def close(self) -> None:
@@ -125,8 +121,7 @@ class RepoWorker:
     ) -> None:
         clock = time.perf_counter()
         name = repo_name(spec)
-        copy = materialize(spec)
-        try:
+        with disposable(spec) as copy:
             async with ToolContext.at(copy) as ctx, Executor(ctx) as executor, requests:
                 await ctx.lsp()
                 seconds = {"start": time.perf_counter() - clock}
@@ -155,8 +150,12 @@ class RepoWorker:
                         answer.set_exception(exc)
                         continue
                     answer.set_result(records)
-        finally:
-            discard(copy)
+
+
+def _first_done(wanted: Future[Any], task: Future[None]) -> bool:
+    """Block until ``wanted`` or the serving ``task`` is done; True when ``wanted`` is."""
+    wait((wanted, task), return_when=FIRST_COMPLETED)
+    return wanted.done()
 
 
 def _streams() -> tuple[ObjectSendStream[_Request], ObjectReceiveStream[_Request]]:

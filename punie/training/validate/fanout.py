@@ -17,12 +17,9 @@ import anyio
 import anyio.to_thread
 from anyio.from_thread import start_blocking_portal
 
-from punie.agent.backends import Backend, load_backend
-from punie.agent.backends.batched import BatchedMlxBackend
-from punie.agent.backends.mlx import MlxBackend
 from punie.errors import PunieError
 from punie.training.queries import Query
-from punie.training.validate.run import run_suite
+from punie.training.validate.run import local_backend, run_suite
 from punie.training.validate.score import CaseResult
 
 __all__ = ["ValidateWorker", "run_suite_on_ray"]
@@ -34,11 +31,7 @@ class ValidateWorker:
     def __init__(self, model: str, max_tokens: int, batch_size: int) -> None:
         self._exits = ExitStack()
         self._portal = self._exits.enter_context(start_blocking_portal())
-        backend: Backend = load_backend(model, max_tokens=max_tokens)
-        self._batched: BatchedMlxBackend | None = None
-        if isinstance(backend, MlxBackend) and batch_size > 1:
-            backend = self._batched = BatchedMlxBackend(backend, batch_size=batch_size)
-        self._backend = backend
+        self._backend, self._batched = local_backend(model, max_tokens, batch_size)
         self._batch_size = batch_size
 
     def identity(self) -> str:

@@ -14,7 +14,7 @@ from punie.agent.executor import Executor
 from punie.agent.loop import CONSTRAIN, MAX_STEPS, MAX_TOKENS, run_turn
 from punie.agent.symbols import allowed_names, known_symbols
 from punie.errors import PunieError
-from punie.sandboxes import materialize
+from punie.sandboxes import disposable
 from punie.tools import ToolContext
 from punie.training.queries import Query
 from punie.training.validate.overlap import find_overlap, training_dataset
@@ -22,7 +22,7 @@ from punie.training.validate.report import ValidationReport
 from punie.training.validate.score import CaseResult, score_case
 from punie.training.validate.suite import load_suite, suite_sha256
 
-__all__ = ["allowed_names", "known_symbols", "run_suite", "validate_model"]
+__all__ = ["allowed_names", "known_symbols", "local_backend", "run_suite", "validate_model"]
 
 
 async def _run_repo(
@@ -94,19 +94,33 @@ async def run_suite(
 
     for repo, cases in by_repo.items():
         source = repos.get(repo, repo)
-        copy = await anyio.to_thread.run_sync(materialize, source)
-        async with ToolContext.at(copy) as ctx:
-            await ctx.lsp()
-            await _run_repo(
-                backend,
-                ctx,
-                cases,
-                max_steps=max_steps,
-                constrain=constrain,
-                concurrency=concurrency,
-                done=done,
-            )
+        with disposable(source) as copy:  # a copy per run, removed after it
+            async with ToolContext.at(copy) as ctx:
+                await ctx.lsp()
+                await _run_repo(
+                    backend,
+                    ctx,
+                    cases,
+                    max_steps=max_steps,
+                    constrain=constrain,
+                    concurrency=concurrency,
+                    done=done,
+                )
     return [found[i] for i in sorted(found)]
+
+
+def local_backend(
+    model: str, max_tokens: int, batch_size: int
+) -> tuple[Backend, BatchedMlxBackend | None]:
+    """The backend validation runs ``model`` with: a local mlx model decodes ``batch_size``
+    cases' replies together (the batcher, returned too, must be closed)."""
+    from punie.agent.backends import load_backend
+
+    backend: Backend = load_backend(model, max_tokens=max_tokens)
+    if isinstance(backend, MlxBackend) and batch_size > 1:
+        batched = BatchedMlxBackend(backend, batch_size=batch_size)
+        return batched, batched
+    return backend, None
 
 
 async def validate_model(
@@ -133,7 +147,6 @@ async def validate_model(
     ``ray``: fan the repos out over Ray actors, each loading the model once (``""``: a local
     cluster, else its address; :mod:`punie.training.validate.fanout`).
     """
-    from punie.agent.backends import load_backend
 
     queries, sources = load_suite(suite)
     sources.update(repos or {})
@@ -155,7 +168,7 @@ async def validate_model(
     if ray is not None:
         from punie.training.validate.fanout import run_suite_on_ray
 
-        identity, results = await run_suite_on_ray(
+        identity, cases = await run_suite_on_ray(
             model,
             queries,
             sources,
@@ -166,32 +179,24 @@ async def validate_model(
             batch_size=batch_size,
             progress=progress,
         )
-        return ValidationReport(
-            model=identity,
-            suite=str(suite),
-            suite_sha256=suite_sha256(suite),
-            cases=tuple(results),
-            overlap_warning=warning,
-        )
-    backend: Backend = load_backend(model, max_tokens=max_tokens)
-    batched: BatchedMlxBackend | None = None
-    if isinstance(backend, MlxBackend) and batch_size > 1:
-        backend = batched = BatchedMlxBackend(backend, batch_size=batch_size)
-    try:
-        cases = await run_suite(
-            backend,
-            queries,
-            sources,
-            max_steps=max_steps,
-            constrain=constrain,
-            progress=progress,
-            concurrency=batch_size,
-        )
-    finally:
-        if batched is not None:
-            batched.close()
+    else:
+        backend, batched = local_backend(model, max_tokens, batch_size)
+        identity = backend.identity
+        try:
+            cases = await run_suite(
+                backend,
+                queries,
+                sources,
+                max_steps=max_steps,
+                constrain=constrain,
+                progress=progress,
+                concurrency=batch_size,
+            )
+        finally:
+            if batched is not None:
+                batched.close()
     return ValidationReport(
-        model=backend.identity,
+        model=identity,
         suite=str(suite),
         suite_sha256=suite_sha256(suite),
         cases=tuple(cases),

@@ -10,10 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, cast
 
-import anyio
-
 from punie.errors import PunieError
-from punie.sandboxes import materialize
+from punie.sandboxes import disposable
 from punie.tools import ToolContext
 from punie.training.queries import Query, Truth, build_inventory, generate_queries
 
@@ -97,9 +95,9 @@ async def build_suites(
     for source in sources:
         name = Path(source).name if Path(source).is_dir() else source
         repos[name] = source
-        copy = await anyio.to_thread.run_sync(materialize, source)
-        async with ToolContext.at(copy) as ctx:
-            inventory = await build_inventory(ctx, name)
+        with disposable(source) as copy:  # removed once its inventory is taken
+            async with ToolContext.at(copy) as ctx:
+                inventory = await build_inventory(ctx, name)
         for phrasing in phrasings:
             suites[phrasing] += generate_queries(
                 inventory,
