@@ -28,6 +28,7 @@ import pytest  # noqa: E402
 
 from punie.agent.backends import Generation, OpenAIBackend, load_backend  # noqa: E402
 from punie.agent.backends.mlx import MlxBackend  # noqa: E402
+from punie.agent.backends.stops import call_end  # noqa: E402
 from punie.agent.executor import Executor  # noqa: E402
 from punie.agent.loop import TurnResult, run_turn  # noqa: E402
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message  # noqa: E402
@@ -151,10 +152,34 @@ def test_parser_openai_tool_calls_answers_and_failures() -> None:
     for reply, needle in failures.items():
         parsed = parse_reply(reply, truncated=needle == "cut off")
         assert isinstance(parsed, ParseFailure), (reply, parsed)
-        assert needle in parsed.message and "<tool_call>" in parsed.message
+        assert needle in parsed.message and "```python\n" in parsed.message
     bad = {"type": "function", "function": {"name": "execute_code", "arguments": "{nope"}}
     parsed = parse_reply("", [bad])
     assert isinstance(parsed, ParseFailure) and "not valid JSON" in parsed.message
+
+
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        (f"```python\n{CODE}\n```\nThat was it.", f"```python\n{CODE}\n```"),
+        (
+            f"Let me count.\n```py\n{CODE}\n```\n```python\nx\n```",
+            f"Let me count.\n```py\n{CODE}\n```",
+        ),
+        (f"{XML}\ntrailing", XML),
+        (f"```\n{CODE}\n```more", f"```\n{CODE}\n```"),
+    ],
+)
+def test_generation_stops_after_the_first_complete_call(reply: str, kept: str) -> None:
+    end = call_end(reply)
+    assert end is not None and reply[:end] == kept
+    parsed = parse_reply(reply[:end])
+    assert isinstance(parsed, CodeAction) and parsed.code == CODE
+
+
+def test_an_unfinished_call_or_plain_answer_does_not_stop_generation() -> None:
+    for text in (f"```python\n{CODE}", "```pyth", "There are 3 references.", XML[:-3], "x ``` y"):
+        assert call_end(text) is None, text
 
 
 # --- backends ---------------------------------------------------------------------------------
@@ -310,7 +335,7 @@ async def test_real_tiny_model_turn_is_handled_and_traced(
         assert turn.stop_reason == "max_steps" and len(turn.steps) == 2
     for step in turn.steps:
         if step.action == "malformed":
-            assert step.correction and "<tool_call>" in step.correction
+            assert step.correction and "```python\n" in step.correction
             after = turn.messages[step.message_count : step.message_count + 2]
             assert after == [
                 {"role": "assistant", "content": step.generation.text},

@@ -176,7 +176,7 @@ def test_chat_template_renders_tool_calls_and_results(imported: Path) -> None:
         {"role": "tool", "content": "shop/cart.py:3"},
     ]
     text = tokenizer.apply_chat_template(messages, tokenize=False)
-    assert program in text and "shop/cart.py:3" in text and "<function=execute_code>" in text
+    assert program in text and "shop/cart.py:3" in text and f"```python\n{program}\n```" in text
 
 
 def test_model_card_records_where_the_model_came_from(imported: Path, gguf_file: Path) -> None:

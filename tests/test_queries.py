@@ -151,10 +151,7 @@ def test_teacher_drives_the_agent_loop(harvest: Harvest) -> None:
     assert teacher.identity == "teacher:synthesizer/v1"
     query = by_question[code_turn.question]
     text = teacher.generate([{"role": "user", "content": query.question}]).text
-    assert text == (
-        "<tool_call>\n<function=execute_code>\n<parameter=code>\n"
-        f"{synthesize(query)}\n</parameter>\n</function>\n</tool_call>"
-    )
+    assert text == f"```python\n{synthesize(query)}\n```"
 
 
 def test_check_answer_normalises() -> None:

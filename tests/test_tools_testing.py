@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import anyio
 import pytest
 
+from punie.sandboxes.paths import default_pin_file
+from punie.sandboxes.pypi import fetch
 from punie.tools import ToolConfig, ToolContext
 from punie.tools.testing import pytest_run
+from punie.training.queries.oracle import pytest_outcomes
 from tests._tool_repo import make_repo
 
 pytestmark = pytest.mark.anyio
@@ -124,3 +132,37 @@ async def test_bad_select_expression_is_an_error_result(ctx: ToolContext) -> Non
     result = await pytest_run(ctx, "tests", select="and (")
     assert not result.success and result.exit_code == 4
     assert result.error is not None and "-k" in result.error
+
+
+_SUMMARY_COUNT = re.compile(r"(\d+) (passed|failed|error|errors|skipped|xfailed|xpassed)\b")
+
+
+@pytest.mark.parametrize("spec", ["six==1.17.0", "pluggy==1.5.0"])
+async def test_pytest_run_without_a_path_runs_what_plain_pytest_runs(
+    spec: str, tmp_path: Path
+) -> None:
+    """Real projects: six keeps its tests in one root module, pluggy points ``testpaths`` at
+    ``testing/``; neither has ``tests/``. With no path the tool runs what ``pytest`` would:
+    its count equals plain pytest's own summary line, skipped tests included."""
+    fetched = fetch(spec, pin_file=default_pin_file())
+    root = tmp_path / fetched.path.name
+    shutil.copytree(fetched.path, root, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+    plain = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    summary = plain.stdout.strip().splitlines()[-1]
+    counts = {kind.removesuffix("s"): int(n) for n, kind in _SUMMARY_COUNT.findall(summary)}
+    async with ToolContext.at(root, ToolConfig(pytest_timeout=300.0)) as ctx:
+        result = await pytest_run(ctx)
+    assert result.success and result.path == ".", result.error
+    assert len(result.tests) == sum(counts.values()) > 20, summary
+    assert result.skipped == counts.get("skipped", 0) + counts.get("xfailed", 0), summary
+    assert result.failed == counts.get("failed", 0), summary
+    # The harvest's ground truth counts the same tests (two skips on one "[1]" line each used
+    # to count as one, so six's truth was 199 of 200).
+    assert len(pytest_outcomes(root)) == len(result.tests)

@@ -24,6 +24,7 @@ import mlx.core as mx  # noqa: E402
 import pytest  # noqa: E402
 
 from punie.agent.messages import EXECUTE_CODE_TOOL, assistant_code_message, tool_message  # noqa: E402
+from punie.agent.parse import CodeAction, parse_reply  # noqa: E402
 from punie.agent.symbols import result_types  # noqa: E402
 from punie.errors import PunieError  # noqa: E402
 from punie.model.code_constraint import CodeConstraint  # noqa: E402
@@ -199,7 +200,7 @@ def test_init_is_reproducible_and_loads(tiny: Path, tmp_path: Path) -> None:
     assert logits.shape[-1] == config["vocab_size"]
 
 
-def test_chat_template_renders_qwen3_coder_tool_calls(tiny: Path) -> None:
+def test_chat_template_renders_programs_as_python_blocks(tiny: Path) -> None:
     tokenizer = module("mlx_lm").load(str(tiny))[1]
     code = 'refs = find_references("add_item")\nprint(refs.count)'
     messages = [
@@ -222,13 +223,12 @@ def test_chat_template_renders_qwen3_coder_tool_calls(tiny: Path) -> None:
     )
     rendered = _render(tokenizer, messages)
     assert rendered.startswith(expected)
-    assert "\n\n<tool_call>\n<function=example_function_name>\n" in rendered
+    assert "reply with one Python block" in rendered and "\n```python\n" in rendered
     conversation = rendered[rendered.index("<|im_end|>\n") + len("<|im_end|>\n") :]
     assert conversation == (
         "<|im_start|>user\nWho calls add_item?<|im_end|>\n"
         "<|im_start|>assistant\nLet me look.\n\n"
-        "<tool_call>\n<function=execute_code>\n<parameter=code>\n"
-        f"{code}\n</parameter>\n</function>\n</tool_call><|im_end|>\n"
+        f"```python\n{code}\n```<|im_end|>\n"
         "<|im_start|>user\n<tool_response>\n4\n</tool_response>\n"
         "<tool_response>\nsecond output\n</tool_response>\n<|im_end|>\n"
         "<|im_start|>assistant\nFour places.<|im_end|>\n"
@@ -237,19 +237,36 @@ def test_chat_template_renders_qwen3_coder_tool_calls(tiny: Path) -> None:
     assert prompt.endswith(
         "<|im_start|>user\nWho calls add_item?<|im_end|>\n<|im_start|>assistant\n"
     )
-    # Without content the call follows the assistant header directly; no tools, no tools section.
+    # Without content the block follows the assistant header directly; no tools, no section.
     bare = tokenizer.apply_chat_template(
         [{"role": "user", "content": "q"}, assistant_code_message("print(1)")], tokenize=False
     )
     assert bare == (
-        "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<tool_call>\n"
-        "<function=execute_code>\n<parameter=code>\nprint(1)\n</parameter>\n</function>\n"
-        "</tool_call><|im_end|>\n"
+        "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n```python\nprint(1)\n```<|im_end|>\n"
     )
-    # mlx-lm's own parser reads the call back.
-    body = conversation.split("<tool_call>")[1].split("</tool_call>")[0]
-    parsed = tokenizer.tool_parser(body, [EXECUTE_CODE_TOOL])
-    assert parsed["name"] == "execute_code" and parsed["arguments"]["code"] == code
+    # punie's parser reads the rendered program back, as it does the model's reply.
+    reply = conversation.split("<|im_start|>assistant\n")[1].split("<|im_end|>")[0]
+    parsed = parse_reply(reply)
+    assert isinstance(parsed, CodeAction) and parsed.code == code and parsed.form == "fence"
+    assert parsed.preamble == "Let me look." and parsed.recovered is None
+    # Any other call keeps Qwen3-Coder's XML layout, which mlx-lm's own parser reads back.
+    other = {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"function": {"name": "lookup", "arguments": {"name": "Cart"}}}],
+    }
+    xml = tokenizer.apply_chat_template([{"role": "user", "content": "q"}, other], tokenize=False)
+    assert "<tool_call>\n<function=lookup>\n<parameter=name>\nCart\n</parameter>\n" in xml
+    body = xml.split("<tool_call>")[1].split("</tool_call>")[0]
+    lookup = {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "parameters": {"type": "object", "properties": {"name": {"type": "string"}}},
+        },
+    }
+    parsed_call = tokenizer.tool_parser(body, [lookup])
+    assert parsed_call == {"name": "lookup", "arguments": {"name": "Cart"}}
 
 
 def test_prompt_mask_covers_exactly_the_prompt(tiny: Path, dataset: Path) -> None:
@@ -262,9 +279,7 @@ def test_prompt_mask_covers_exactly_the_prompt(tiny: Path, dataset: Path) -> Non
     prompt = tokenizer.decode(tokens[:offset])
     target = tokenizer.decode(tokens[offset:])
     assert prompt.endswith("<|im_start|>assistant\n")
-    assert target.startswith("<tool_call>\n<function=execute_code>") and target.endswith(
-        "<|im_end|>\n"
-    )
+    assert target.startswith("```python\n") and target.endswith("\n```<|im_end|>\n")
     assert 0 < train.trained_tokens < train.tokens
 
 
@@ -424,7 +439,7 @@ def test_program_constraint_keeps_brackets_and_attributes_valid(tiny: Path) -> N
     stream_generate = module("mlx_lm.generate").stream_generate
     types = result_types()
     vocabulary = Vocabulary(tokenizer)
-    head = "<tool_call>\n<function=execute_code>\n<parameter=code>\n"
+    head = "<|im_start|>assistant\n```python\n"
 
     def run(text: str, processors: list[Any], max_tokens: int = 6) -> str:
         prompt = tokenizer.encode(text, add_special_tokens=False)
@@ -451,7 +466,7 @@ def test_program_constraint_keeps_brackets_and_attributes_valid(tiny: Path) -> N
     # Every generated program closes only what it opened.
     for start in ('r = grep("TODO")\nfinal_answer(r.match_count', "x = [len(", "print("):
         text = run(head + start, [CodeConstraint(vocabulary, types)], max_tokens=24)
-        program = start + text.split("</parameter>")[0]
+        program = start + text.split("```")[0]
         depth = 0
         for ch in program.split("#")[0]:
             depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
@@ -461,7 +476,15 @@ def test_program_constraint_keeps_brackets_and_attributes_valid(tiny: Path) -> N
     assert code_state(b"final_answer(r.", types) is None
     assert code_state((head + 'r = grep("a(r.').encode(), types) is None  # in the string
     assert code_state((head + "x = 1  # (").encode(), types) is None
-    assert code_state((head + "x = 1\n</parameter>\n").encode(), types) is None
+    assert code_state((head + "x = 1\n```\n").encode(), types) is None
+    assert code_state(b"```pyth", types) is None  # the fence's first line is not complete
+    assert code_state(b"```json\n{r.", types) is None  # not a Python block
+    # Qwen3-Coder's XML layout (another model's template) is read as well.
+    xml = "<tool_call>\n<function=execute_code>\n<parameter=code>\n"
+    assert code_state((xml + 'r = grep("x")\nr.ma').encode(), types) == CodeState(
+        b"", access=("GrepResult", "ma")
+    )
+    assert code_state((xml + "x = 1\n</parameter>\n").encode(), types) is None
     state = code_state((head + 'r = grep("x)")\nprint((r.ma').encode(), types)
     assert state == CodeState(b"((", access=("GrepResult", "ma"))
     state = code_state((head + "r = typecheck()\nfor d in r.diagnostics:\n    d").encode(), types)

@@ -39,10 +39,9 @@ __all__ = [
 
 TOOL_NAME: Final = "execute_code"
 CALL_FORMAT: Final = (
-    "<tool_call>\n<function=execute_code>\n<parameter=code>\n"
-    'r = find_references("name")\nfinal_answer(str(r.reference_count))\n'
-    "</parameter>\n</function>\n</tool_call>"
+    '```python\nr = find_references("name")\nfinal_answer(str(r.reference_count))\n```'
 )
+"""The form punie's chat template renders a program in, and so the one its models learn."""
 _HOW_TO_REPLY: Final = (
     f"To run code, reply with exactly this format:\n{CALL_FORMAT}\n"
     "To answer directly, reply with the answer text only."

@@ -1,4 +1,5 @@
-"""A Jinja chat template producing Qwen3-Coder's tool-call layout, written for punie's tiny models.
+"""A Jinja chat template for punie's models: Code Mode calls as Python blocks, other calls in
+Qwen3-Coder's tool-call layout.
 
 Layout (``\\n`` are real newlines):
 
@@ -10,10 +11,16 @@ Layout (``\\n`` are real newlines):
   default system text is used.
 * ``<|im_start|>user\\n{content}<|im_end|>\\n``
 * an assistant turn with tool calls: ``<|im_start|>assistant`` + (``\\n{content}\\n`` when there is
-  content) + per call ``\\n<tool_call>\\n<function={name}>\\n`` + per argument
-  ``<parameter={key}>\\n{value}\\n</parameter>\\n`` + ``</function>\\n</tool_call>``, then
-  ``<|im_end|>\\n``. Arguments must be a mapping (not a JSON string); non-string values are
-  rendered as JSON.
+  content) + per call either
+  - an ``execute_code`` call with one ``code`` argument: ``\\n``, a Markdown fence opened by
+    three backticks and ``python\\n``, ``{code}``, ``\\n`` and three backticks
+    (7 tokens of scaffolding with SmolLM2's tokenizer where the XML layout takes 36, about a
+    third of a typical training sample, and the form a pretrained
+    model has seen most code in), or
+  - any other call: ``\\n<tool_call>\\n<function={name}>\\n`` + per argument
+    ``<parameter={key}>\\n{value}\\n</parameter>\\n`` + ``</function>\\n</tool_call>``
+    (arguments must be a mapping, not a JSON string; non-string values are rendered as JSON),
+  then ``<|im_end|>\\n``. :func:`punie.agent.parse.parse_reply` reads both forms.
 * consecutive ``tool`` messages share ONE user turn:
   ``<|im_start|>user\\n<tool_response>\\n{a}\\n</tool_response>\\n<tool_response>\\n{b}\\n
   </tool_response>\\n<|im_end|>\\n``
@@ -34,13 +41,13 @@ DEFAULT_SYSTEM: Final = (
 )
 
 TOOL_INSTRUCTIONS: Final = (
-    "\n\nTo call a function, reply with the call in exactly this format and nothing after it:"
+    "\n\nTo run code with execute_code, reply with one Python block and nothing after it:"
+    '\n\n```python\nr = find_references("name")\nfinal_answer(str(r.reference_count))\n```'
+    "\n\nTo call another function, reply with the call in exactly this format:"
     "\n\n<tool_call>\n<function=example_function_name>\n<parameter=example_parameter_1>\n"
-    "value_1\n</parameter>\n<parameter=example_parameter_2>\nA value that\nspans several lines\n"
-    "</parameter>\n</function>\n</tool_call>\n\n<IMPORTANT>\nReminder:\n"
-    "- The <function=...></function> block goes inside <tool_call></tool_call> tags\n"
+    "value_1\n</parameter>\n</function>\n</tool_call>\n\n<IMPORTANT>\nReminder:\n"
     "- Give every required parameter\n"
-    "- Any reasoning comes BEFORE the call, never after it\n"
+    "- Any reasoning comes BEFORE the code or call, never after it\n"
     "- If no function fits, answer directly without mentioning functions\n"
     "</IMPORTANT>"
 )
@@ -116,13 +123,17 @@ CHAT_TEMPLATE: Final = (
 {%- if content | trim -%}{{- "\\n" ~ (content | trim) ~ "\\n" -}}{%- endif -%}
 {%- for call in message.tool_calls -%}
 {%- set fn = call.function if call.function is defined else call -%}
+{%- set args = fn.arguments if fn.arguments is defined and fn.arguments is mapping else {} -%}
+{%- set code_call = fn.name == "execute_code" and args | length == 1 -%}
+{%- if code_call and args.code is defined and args.code is string -%}
+{{- "\\n```python\\n" ~ args.code ~ "\\n```" -}}
+{%- else -%}
 {{- "\\n<tool_call>\\n<function=" ~ fn.name ~ ">\\n" -}}
-{%- if fn.arguments is defined and fn.arguments is mapping -%}
-{%- for arg_name, arg_value in fn.arguments.items() -%}
+{%- for arg_name, arg_value in args.items() -%}
 {{- "<parameter=" ~ arg_name ~ ">\\n" ~ scalar(arg_value) ~ "\\n</parameter>\\n" -}}
 {%- endfor -%}
-{%- endif -%}
 {{- "</function>\\n</tool_call>" -}}
+{%- endif -%}
 {%- endfor -%}
 {{- "<|im_end|>\\n" -}}
 {%- elif message.role == "tool" -%}

@@ -1,8 +1,8 @@
 """Program-constrained decoding: while the model writes the program of an ``execute_code`` call,
 it cannot close a bracket that is not open, nor read an attribute that its result has not.
 
-Two rules, applied only inside ``<parameter=code>`` ... ``</parameter>`` and outside string
-literals and comments of the program written so far:
+Two rules, applied only inside a program (a Python block, or ``<parameter=code>`` ...
+``</parameter>``) and outside string literals and comments of the program written so far:
 
 - **Brackets.** A token whose ``)``, ``]`` or ``}`` does not match the innermost open bracket is
   masked (``final_answer(r.match_count))`` cannot be written; the model's next choice is taken).

@@ -1,7 +1,8 @@
 """The lexical shape of a partly written program, as constrained decoding needs it: where an
-``execute_code`` program stands (its open brackets, the attribute being written and of which
-result type), read from the bytes the model has written so far. Pure Python, no mlx: the agent
-builds the :class:`ResultTypes` it reads (:func:`punie.agent.symbols.result_types`).
+``execute_code`` program (a Python block, or Qwen3-Coder's ``<parameter=code>``) stands (its
+open brackets, the attribute being written and of which result type), read from the bytes the
+model has written so far. Pure Python, no mlx: the agent builds the :class:`ResultTypes` it
+reads (:func:`punie.agent.symbols.result_types`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ __all__ = ["IDENT", "OPENERS", "PAIRS", "Attribute", "CodeState", "ResultTypes",
 
 _OPEN: Final = b"<parameter=code>"
 _CLOSE: Final = b"</parameter>"
+_FENCE: Final = b"```"
+_PY_TAGS: Final = frozenset({b"", b"python", b"py", b"python3", b"py3"})
 PAIRS: Final = {ord(")"): ord("("), ord("]"): ord("["), ord("}"): ord("{")}
 OPENERS: Final = frozenset(b"([{")
 IDENT: Final = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -145,13 +148,29 @@ def _bindings(code: bytes, types: ResultTypes) -> dict[str, str]:
     return names
 
 
+def _program(text: bytes) -> bytes | None:
+    """The program ``text`` ends inside: after an unclosed ``<parameter=code>``, or in a Python
+    block (an odd number of fence marks, the last one opening a ``python``/``py`` or untagged
+    fence whose first line is complete). None when ``text`` ends outside a program."""
+    start = text.rfind(_OPEN)
+    if start >= 0 and _CLOSE not in text[start:]:
+        return text[start + len(_OPEN) :]
+    parts = text.split(_FENCE)
+    if len(parts) % 2 == 1:
+        return None
+    body = parts[-1]
+    newline = body.find(b"\n")
+    if newline < 0 or body[:newline].strip().lower() not in _PY_TAGS:
+        return None
+    return body[newline + 1 :]
+
+
 def code_state(text: bytes, types: ResultTypes) -> CodeState | None:
     """The state of the program that ``text`` (the model's output so far) ends inside, or None
     when it does not end inside one, or inside one of its strings or comments."""
-    start = text.rfind(_OPEN)
-    if start < 0 or _CLOSE in text[start:]:
+    code = _program(text)
+    if code is None:
         return None
-    code = text[start + len(_OPEN) :]
     lexed = _lex(code)
     if lexed is None:
         return None

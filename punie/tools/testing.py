@@ -148,19 +148,24 @@ _MEMO: WorkspaceMemo[PytestResult] = WorkspaceMemo()
 
 
 async def pytest_run(
-    ctx: ToolContext, path: str = "tests", select: str | None = None
+    ctx: ToolContext, path: str | None = None, select: str | None = None
 ) -> PytestResult:
-    """Run pytest on ``path`` (``select`` is a ``-k`` expression); one outcome per test."""
-    target = workspace_path(ctx, path)
-    if isinstance(target, str):
-        return PytestResult(success=False, error=target, path=path, select=select)
-    rel = target.relative
+    """Run pytest on ``path``, or without one as ``pytest`` itself would (the project's
+    configured ``testpaths``, else every test file under the workspace); ``select`` is a
+    ``-k`` expression; one outcome per test."""
+    if path is None:
+        rel, where = ".", []
+    else:
+        target = workspace_path(ctx, path)
+        if isinstance(target, str):
+            return PytestResult(success=False, error=target, path=path, select=select)
+        rel, where = target.relative, [target.argument]
     stamp = fingerprint(ctx)  # taken before the run: a later edit changes it
     key = f"{rel}\0{select or ''}"
     hit = _MEMO.get(ctx, key, stamp)
     if hit is not None:
         return dataclasses.replace(hit, cached=True)
-    argv = [sys.executable, "-m", "pytest", target.argument, "-p", _PLUGIN, "-q", "--color=no"]
+    argv = [sys.executable, "-m", "pytest", *where, "-p", _PLUGIN, "-q", "--color=no"]
     argv += ["--rootdir", str(ctx.workspace.root)]
     if select:
         argv += ["-k", select]

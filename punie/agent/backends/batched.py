@@ -4,7 +4,7 @@ On a CPU, decoding one sequence reads every weight once per token; decoding eigh
 them once for all eight. So validation runs several turns concurrently and their ``generate``
 calls meet here: one worker thread owns an ``mlx_lm`` ``BatchGenerator``, inserts each request
 as it arrives (prefill), advances every live sequence one token per step, and hands a reply
-back as soon as it ends (an end-of-turn token, ``</tool_call>``, or ``max_tokens``). The replies
+back as soon as it ends (an end-of-turn token, a complete call, or ``max_tokens``). The replies
 equal the sequential backend's (greedy, the same prompt rendering and stop rules).
 
 Each concurrent turn takes a :meth:`BatchedMlxBackend.view`, optionally with its own symbol
@@ -17,16 +17,15 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from punie.agent.backends.base import Generation
 from punie.agent.backends.mlx import MlxBackend
+from punie.agent.backends.stops import call_end
 from punie.agent.messages import Message
 from punie.agent.prompt import PromptStyle
 
 __all__ = ["BatchedMlxBackend", "TurnView"]
-
-_STOP_AFTER: Final = "</tool_call>"
 
 
 @dataclass
@@ -110,8 +109,9 @@ class BatchedMlxBackend:
         if request.error is not None:
             raise request.error
         text = self._detokenize(request.generated)
-        if _STOP_AFTER in text:
-            text = text[: text.index(_STOP_AFTER) + len(_STOP_AFTER)]
+        end = call_end(text)
+        if end is not None:
+            text = text[:end]
         return Generation(
             text=text,
             prompt_tokens=len(request.tokens),
@@ -203,6 +203,9 @@ class BatchedMlxBackend:
                 request.done.set()
 
     def _stopped(self, request: _Request) -> bool:
-        """``</tool_call>`` just completed (checked on the last few tokens' text)."""
-        tail = self.inner.tokenizer.decode(request.generated[-8:])
-        return _STOP_AFTER in tail
+        """A call just completed (:func:`call_end`; the whole reply is decoded only when the
+        last few tokens could have closed one)."""
+        tail = self.inner.tokenizer.decode(request.generated[-4:])
+        if "`" not in tail and ">" not in tail:
+            return False
+        return call_end(self.inner.tokenizer.decode(request.generated)) is not None

@@ -2,7 +2,8 @@
 
 The prompt is rendered with :func:`punie.agent.prompt.render_prompt` (the same function the
 dataset exporter uses) and generation is greedy unless ``temperature`` is set. Generation stops
-at the tokenizer's end-of-turn tokens, after ``</tool_call>``, or at ``max_tokens``.
+at the tokenizer's end-of-turn tokens, after the first complete call (its closing fence or
+``</tool_call>``: :func:`punie.agent.backends.stops.call_end`), or at ``max_tokens``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from punie.agent.backends.base import Generation
+from punie.agent.backends.stops import call_end
 from punie.agent.messages import Message
 from punie.agent.prompt import (
     PROBE_MESSAGES,
@@ -25,8 +27,6 @@ from punie.agent.prompt import (
 from punie.errors import PunieError
 
 __all__ = ["MlxBackend", "weights_files_sha256"]
-
-_STOP_AFTER: Final = "</tool_call>"
 
 
 def weights_files_sha256(model_dir: Path) -> str:
@@ -188,7 +188,7 @@ class MlxBackend:
                         generated.append(int(response.token))
                     break
                 generated.append(int(response.token))
-                if _STOP_AFTER in "".join(pieces[-8:]):
+                if ("`" in pieces[-1] or ">" in pieces[-1]) and call_end("".join(pieces)):
                     finish = "stop"
                     break
         except BaseException:
@@ -196,8 +196,9 @@ class MlxBackend:
             raise
         self._settle(tokens + generated)
         text = "".join(pieces)
-        if _STOP_AFTER in text:
-            text = text[: text.index(_STOP_AFTER) + len(_STOP_AFTER)]
+        end = call_end(text)
+        if end is not None:
+            text = text[:end]
         return Generation(
             text=text,
             prompt_tokens=len(tokens),

@@ -88,8 +88,8 @@ def _seed_texts() -> list[str]:
         DEFAULT_SYSTEM,
         TOOL_INSTRUCTIONS,
         json.dumps(EXECUTE_CODE_TOOL),
-        f"<function={fn['name']}>\n<parameter=code>\n",
-        "\n</parameter>\n</function>\n",
+        "<|im_start|>assistant\n```python\n",
+        "\n```<|im_end|>\n",
         "<tools>\n<function>\n<name>execute_code</name>\n<description>"
         + str(fn["description"])
         + "</description>\n<parameters>\n<parameter>\n<name>code</name>\n<type>string</type>"

@@ -19,10 +19,11 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from punie.agent.prompt import PromptStyle
 from punie.errors import PunieError
+from punie.model.chat_template import CHAT_TEMPLATE
 from punie.model.tokenizer import EOS_TOKEN, PAD_TOKEN, save_hf_tokenizer
 
 __all__ = [
@@ -213,12 +214,25 @@ def wheel_provenance(source: WheelSource) -> dict[str, Any]:
     }
 
 
+def _chat_template(model_dir: Path) -> str | None:
+    try:
+        config: Any = json.loads((model_dir / "tokenizer_config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(config, dict):
+        return None
+    template: object = cast(dict[str, object], config).get("chat_template")
+    return template if isinstance(template, str) else None
+
+
 def ensure_default_base(path: Path = DEFAULT_BASE_DIR, cache_dir: Path | None = None) -> Path:
-    """``path``, first importing the pinned SmolLM2 there when it is not a model yet."""
+    """``path``, first importing the pinned SmolLM2 there when it is not a model yet, or when
+    it was imported with another chat template than punie's current one (the template is the
+    format a trained model writes its calls in, so a stale one would train the old format)."""
     from punie.training.base_model.build import is_model_dir
 
     path = Path(path)
-    if is_model_dir(path):
+    if is_model_dir(path) and _chat_template(path) == CHAT_TEMPLATE:
         return path
     gguf = smollm2_gguf(cache_dir)
     import_gguf(gguf, path, source=wheel_provenance(SMOLLM2), overwrite=True)

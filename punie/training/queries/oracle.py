@@ -218,8 +218,9 @@ def ruff_findings(root: Path) -> list[tuple[str, int, str, bool]]:
     return out
 
 
-_SUMMARY = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (\S+)")
-_OUTCOME = {"PASSED": "passed", "FAILED": "failed", "ERROR": "error", "SKIPPED": "skipped"}
+_SUMMARY = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS) (\S+)")
+_SKIPPED = re.compile(r"^SKIPPED \[(\d+)\] (\S+)")
+_OUTCOME = {"PASSED": "passed", "FAILED": "failed", "ERROR": "error"}
 
 
 def pytest_outcomes(root: Path) -> list[tuple[str, str]]:
@@ -235,6 +236,11 @@ def pytest_outcomes(root: Path) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
     for line in done.stdout.splitlines():
+        skipped = _SKIPPED.match(line)
+        if skipped:  # no node ids: ``[N] where: reason`` stands for N skipped tests
+            for k in range(int(skipped.group(1))):
+                out.append((f"{skipped.group(2)} (skipped {len(out)}.{k})", "skipped"))
+            continue
         match = _SUMMARY.match(line)
         if match and match.group(2) not in seen:
             seen.add(match.group(2))

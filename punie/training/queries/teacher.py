@@ -15,11 +15,8 @@ __all__ = ["SynthesizerTeacher", "tool_call_text"]
 
 
 def tool_call_text(code: str) -> str:
-    """The Qwen3-Coder XML form of an ``execute_code`` call."""
-    return (
-        "<tool_call>\n<function=execute_code>\n<parameter=code>\n"
-        f"{code}\n</parameter>\n</function>\n</tool_call>"
-    )
+    """An ``execute_code`` call as punie's chat template renders it: a Python block."""
+    return f"```python\n{code}\n```"
 
 
 class SynthesizerTeacher:

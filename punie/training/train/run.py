@@ -388,7 +388,9 @@ def train_model(
                 iterate_batches=iterate_batches,
                 dataset=test_set.mlx_dataset,
                 batch_size=batch_size,
-                num_batches=-1,
+                # as many batches as each validation (all of them when that is -1): a loss
+                # for the card, not a measurement anything is selected by
+                num_batches=config.val_batches,
                 max_seq_length=config.max_seq_length,
                 loss=masked_loss,
             )
