@@ -3,6 +3,7 @@ real Executor against the real tools, checked against the independently computed
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ from punie.training.queries import (
     synthesize,
 )
 from punie.training.queries.intents import DIRECT
+from punie.training.queries.paraphrases_composed import COMPOSED_TEMPLATES
 from tests.conftest import copy_sandbox
 
 
@@ -138,6 +140,28 @@ def test_holdout_phrasings_stay_out_of_train(harvest: Harvest) -> None:
     assert {q.question for q in train}.isdisjoint({q.question for q in holdout})
     counts = Counter(q.category for q in holdout)
     assert set(counts) == set(CATEGORIES)
+
+
+def test_composed_phrasings_make_an_opening_tell_nothing_about_the_intent() -> None:
+    """Siblings get the same lead-ins ("Run pyright", "Run the tests", ...), so only the ask
+    tells them apart; all are training phrasings, none a held-out one."""
+    by_intent = {spec.intent: spec for spec in INTENTS}
+    leads: dict[str, frozenset[str]] = {}
+    for intent, phrasings in COMPOSED_TEMPLATES.items():
+        spec = by_intent[intent]
+        assert set(phrasings) <= set(spec.templates[: -spec.holdout])
+        assert not set(phrasings) & set(spec.templates[-spec.holdout :])
+        leads[intent] = frozenset(re.split(r": |, then ", p)[0] for p in phrasings)
+    families = Counter(leads.values())
+    assert sorted(families.values()) == [
+        2,
+        2,
+        4,
+        5,
+        6,
+    ]  # definition, references, ruff, pytest, pyright
+    assert leads["typecheck.error_count"] == leads["workflow.first_error_function"]
+    assert all(len(family) >= 4 for family in families)
 
 
 def test_teacher_drives_the_agent_loop(harvest: Harvest) -> None:

@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from punie.model.openblas import find_openblas, preload_in_process
 
@@ -493,6 +493,17 @@ def test_program_constraint_keeps_brackets_and_attributes_valid(tiny: Path) -> N
     assert ended == CodeState(b"")  # the line ended: no attribute is being written
     unknown = code_state((head + "r = something()\nr.").encode(), types)
     assert unknown == CodeState(b"")
+    # Outside strings only a line continuation may hold a backslash (``r.file\\_count`` cannot
+    # be written); inside a string any can.
+    width = len(vocabulary.token_bytes)
+    plain = CodeConstraint(vocabulary, types).mask(CodeState(b""), width)
+    assert plain is not None
+    blocked = [i for i, v in enumerate(cast(list[float], plain.tolist())) if v == float("-inf")]
+    data = vocabulary.token_bytes
+    stray = [i for i, d in enumerate(data) if d.startswith(b"\\") and d[1:2] != b"\n"]
+    assert stray and set(stray) <= set(blocked)
+    assert not any(data[i].startswith(b"\\\n") for i in blocked)  # a line continuation
+    assert code_state((head + 'print("a').encode(), types) is None  # so no mask in strings
     # A disabled constraint and an unknown variable change nothing.
     free = run(head + "q.", [])
     assert run(head + "q.", [CodeConstraint(vocabulary, types)]) == free

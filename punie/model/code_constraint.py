@@ -1,11 +1,14 @@
 """Program-constrained decoding: while the model writes the program of an ``execute_code`` call,
-it cannot close a bracket that is not open, nor read an attribute that its result has not.
+it cannot close a bracket that is not open, write a stray backslash, nor read an attribute that
+its result has not.
 
-Two rules, applied only inside a program (a Python block, or ``<parameter=code>`` ...
+Three rules, applied only inside a program (a Python block, or ``<parameter=code>`` ...
 ``</parameter>``) and outside string literals and comments of the program written so far:
 
 - **Brackets.** A token whose ``)``, ``]`` or ``}`` does not match the innermost open bracket is
   masked (``final_answer(r.match_count))`` cannot be written; the model's next choice is taken).
+- **Backslashes.** Outside strings a backslash is only a line continuation; any other is
+  masked (a model raised on Markdown escaped ``r.file_count`` as ``r.file\\_count``).
 - **Attributes.** After ``r.`` where ``r`` was bound by ``r = grep(...)``, by
   ``for d in r.diagnostics`` or by ``loc = r.locations[0]``, only the attributes of that result
   type may follow (``goto_definition(...).signature`` cannot be written; the checker would refuse
@@ -42,6 +45,18 @@ class _Trie:
     terminal: bool = False
 
 
+def _stray_backslash(token: bytes) -> bool:
+    """Whether ``token`` has a backslash before its first quote or ``#`` that is not a line
+    continuation (one followed by a newline in the same token). Outside strings Python allows
+    no other, yet a model raised on Markdown writes ``r.file\\_count``."""
+    for i, b in enumerate(token):
+        if b in (ord('"'), ord("'"), ord("#")):
+            return False
+        if b == ord("\\") and token[i + 1 : i + 2] != b"\n":
+            return True
+    return False
+
+
 def _closer_ops(token: bytes) -> bytes | None:
     """The bracket bytes of ``token`` before its first quote or ``#`` (after those the text is
     a string or a comment), when one of them closes: only such tokens can break the balance."""
@@ -62,10 +77,13 @@ class CodeConstraint:
         self.types = types
         self._vocab = vocabulary
         self._closers: list[tuple[int, bytes]] = []
+        self._backslashes: list[int] = []
         for index, data in enumerate(vocabulary.token_bytes):
             ops = _closer_ops(data)
             if ops is not None:
                 self._closers.append((index, ops))
+            if _stray_backslash(data):
+                self._backslashes.append(index)
         self._tries: dict[str, _Trie] = {}
         self._masks: dict[tuple[CodeState, int], mx.array | None] = {}
         self.constrained_steps = 0
@@ -135,6 +153,7 @@ class CodeConstraint:
         if key in self._masks:
             return self._masks[key]
         forbidden = {i for i in self._bad_closers(state.brackets) if i < width}
+        forbidden.update(i for i in self._backslashes if i < width)
         only: set[int] = set()
         if state.access is not None:
             owner, prefix = state.access

@@ -648,11 +648,16 @@ _BASE_INTENTS: tuple[IntentSpec, ...] = (
 def _with_paraphrases(specs: tuple[IntentSpec, ...]) -> tuple[IntentSpec, ...]:
     """Each intent's extra training phrasings inserted before its held-out ones."""
     from punie.training.queries.paraphrases import EXTRA_TEMPLATES
+    from punie.training.queries.paraphrases_composed import COMPOSED_TEMPLATES
     from punie.training.queries.paraphrases_wide import WIDE_TEMPLATES
 
     out: list[IntentSpec] = []
     for spec in specs:
-        extra = (*EXTRA_TEMPLATES.get(spec.intent, ()), *WIDE_TEMPLATES.get(spec.intent, ()))
+        extra = (
+            *EXTRA_TEMPLATES.get(spec.intent, ()),
+            *WIDE_TEMPLATES.get(spec.intent, ()),
+            *COMPOSED_TEMPLATES.get(spec.intent, ()),
+        )
         train, held = spec.templates[: -spec.holdout], spec.templates[-spec.holdout :]
         out.append(dataclasses.replace(spec, templates=(*train, *extra, *held)))
     return tuple(out)
