@@ -59,9 +59,11 @@ class LoopConfig:
     base_model: Path | None = None
     """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
     first use (:func:`punie.training.base_model.importer.ensure_default_base`)."""
-    replay: int = 3
+    replay: int = 8
     """``--from-traces``: samples of the loop's own training data mixed in per deployment
-    sample (rehearsal, against forgetting)."""
+    sample (rehearsal, against forgetting). Measured on one loop's model and 21 labelled turns:
+    with 3, 31/36 -> 29/36 on the cases the turns cover and 46/54 -> 39/54 on the rest; with 8,
+    31/36 -> 34/36 and 46/54 -> 39/54 (the loss is in direct answers, 80% -> 40%)."""
     registry: Path | None = Path(".punie") / "models" / "trained.json"
     """Where the trained model is recorded for ``ask``/``repl`` (None: not recorded)."""
     extra_holdout_ok: bool = True
