@@ -27,16 +27,17 @@ PRETRAINED: Final = TrainConfig(
     val_batches=4,
     select="final",
 )
-"""LoRA rank 16 on all 30 layers, ~1.1 passes over the loop's ~710 training samples: 3.0 s a
-step on 2 cores (batch 4, ~86 tokens a sample with programs rendered as Python blocks; 4.0 s
+"""LoRA rank 16 on all 30 layers, ~1.05 passes over the loop's ~760 training samples: ~3.2 s a
+step on 2 cores (batch 4, ~86 tokens a sample with programs rendered as Python blocks; ~4 s
 with the 36-token XML scaffolding they had before), which keeps the whole loop under 20
-minutes. On the same samples 200 steps answered 71% of the held-out suite where 160 steps in
-the XML form answered 63%. ``benchmarks/pretrained.py`` measures the alternatives (top-8
-layers 1.2-1.5x faster, full fine-tuning 2.3x slower); 120 steps at 5e-4 reached the same
-validation loss (0.04) but answered 28% of the held-out suite. The last adapters are kept,
-not the checkpoint with the lowest validation loss: that loss is read off 4 batches, and on
-one loop's data it picked iteration 119 of 160, which answered 49% of the held-out suite
-where the last one answered 63%."""
+minutes (19 min 8 s on a fresh clone). On last session's 713 samples 200 steps answered 71%
+of the held-out suite where 160 steps in the XML form answered 63%.
+``benchmarks/pretrained.py`` measures the alternatives (top-8 layers 1.2-1.5x faster, full
+fine-tuning 2.3x slower); 120 steps at 5e-4 reached the same validation loss (0.04) but
+answered 28% of the held-out suite. The last adapters are kept, not the checkpoint with the
+lowest validation loss: that loss is read off 4 batches, and on one loop's data it picked
+iteration 119 of 160, which answered 49% of the held-out suite where the last one answered
+63%."""
 SCRATCH: Final = TrainConfig(
     method="full", iters=300, batch_size=16, learning_rate=3e-3, warmup_steps=30, steps_per_eval=50
 )
