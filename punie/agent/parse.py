@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, cast
 
+from punie.model.chat_template import EXAMPLE_PROGRAM, PYTHON_FENCE_TAGS, code_block
 from punie.pysyntax import parse as parse_python
 
 __all__ = [
@@ -38,9 +39,7 @@ __all__ = [
 ]
 
 TOOL_NAME: Final = "execute_code"
-CALL_FORMAT: Final = (
-    '```python\nr = find_references("name")\nfinal_answer(str(r.reference_count))\n```'
-)
+CALL_FORMAT: Final = code_block(EXAMPLE_PROGRAM)
 """The form punie's chat template renders a program in, and so the one its models learn."""
 _HOW_TO_REPLY: Final = (
     f"To run code, reply with exactly this format:\n{CALL_FORMAT}\n"
@@ -86,7 +85,6 @@ _PARAM_CLOSE = re.compile(r"<\s*/\s*parameter\s*>")
 _FENCE = re.compile(
     r"^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.S | re.M
 )
-_PY_TAGS: Final = frozenset({"python", "py", "python3", "py3"})
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S)
 _MARKUP = re.compile(r"<\s*/?\s*(tool_call|function|parameter)\b")
 
@@ -242,7 +240,7 @@ def _from_fence(text: str) -> ParseResult | None:
             notes.append(f"```{match.group(1)} fence")
         if not closed:
             notes.append("unclosed fence")
-        if tag in _PY_TAGS:
+        if tag in PYTHON_FENCE_TAGS:
             return _noted(_checked(CodeAction(code, "fence", preamble)), notes)
         if not tag and untagged is None and code.strip() and _is_python(code):
             untagged = CodeAction(code, "fence", preamble, "; ".join(["untagged fence", *notes]))

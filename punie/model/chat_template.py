@@ -34,7 +34,24 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CHAT_TEMPLATE", "DEFAULT_SYSTEM", "TOOL_INSTRUCTIONS"]
+__all__ = [
+    "CHAT_TEMPLATE",
+    "DEFAULT_SYSTEM",
+    "EXAMPLE_PROGRAM",
+    "PYTHON_FENCE_TAGS",
+    "TOOL_INSTRUCTIONS",
+    "code_block",
+]
+
+PYTHON_FENCE_TAGS: Final = frozenset({"python", "py", "python3", "py3"})
+"""Fence tags read as a Python block (an untagged fence is one too when it holds Python)."""
+EXAMPLE_PROGRAM: Final = 'r = find_references("name")\nfinal_answer(str(r.reference_count))'
+
+
+def code_block(code: str) -> str:
+    """``code`` as the template renders an ``execute_code`` call: a Python block."""
+    return f"```python\n{code}\n```"
+
 
 DEFAULT_SYSTEM: Final = (
     "You are a coding assistant that answers questions about a repository by running code."
@@ -42,7 +59,7 @@ DEFAULT_SYSTEM: Final = (
 
 TOOL_INSTRUCTIONS: Final = (
     "\n\nTo run code with execute_code, reply with one Python block and nothing after it:"
-    '\n\n```python\nr = find_references("name")\nfinal_answer(str(r.reference_count))\n```'
+    f"\n\n{code_block(EXAMPLE_PROGRAM)}"
     "\n\nTo call another function, reply with the call in exactly this format:"
     "\n\n<tool_call>\n<function=example_function_name>\n<parameter=example_parameter_1>\n"
     "value_1\n</parameter>\n</function>\n</tool_call>\n\n<IMPORTANT>\nReminder:\n"

@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from punie.model.chat_template import PYTHON_FENCE_TAGS
+
 __all__ = ["IDENT", "OPENERS", "PAIRS", "Attribute", "CodeState", "ResultTypes", "code_state"]
 
 _OPEN: Final = b"<parameter=code>"
 _CLOSE: Final = b"</parameter>"
 _FENCE: Final = b"```"
-_PY_TAGS: Final = frozenset({b"", b"python", b"py", b"python3", b"py3"})
+_PY_TAGS: Final = frozenset({b"", *(tag.encode() for tag in PYTHON_FENCE_TAGS)})
 PAIRS: Final = {ord(")"): ord("("), ord("]"): ord("["), ord("}"): ord("{")}
 OPENERS: Final = frozenset(b"([{")
 IDENT: Final = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from punie.model.chat_template import PYTHON_FENCE_TAGS
+
 __all__ = ["call_end"]
 
 _XML_END: Final = "</tool_call>"
-_FENCE_OPEN: Final = re.compile(r"^[ \t]*```[ \t]*(?:python3?|py3?)?[ \t]*\n", re.M | re.I)
+_TAGS: Final = "|".join(sorted(PYTHON_FENCE_TAGS))
+_FENCE_OPEN: Final = re.compile(rf"^[ \t]*```[ \t]*(?:{_TAGS})?[ \t]*\n", re.M | re.I)
 _FENCE_CLOSE: Final = re.compile(r"\n[ \t]*```")
 
 

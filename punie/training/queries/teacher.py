@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from punie.agent.backends.base import Generation
 from punie.agent.messages import Message
 from punie.agent.prompt import PromptStyle
+from punie.model.chat_template import code_block
 from punie.training.queries.model import Query
 from punie.training.queries.programs import direct_answer, synthesize
 
@@ -16,7 +17,7 @@ __all__ = ["SynthesizerTeacher", "tool_call_text"]
 
 def tool_call_text(code: str) -> str:
     """An ``execute_code`` call as punie's chat template renders it: a Python block."""
-    return f"```python\n{code}\n```"
+    return code_block(code)
 
 
 class SynthesizerTeacher:
