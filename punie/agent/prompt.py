@@ -34,19 +34,23 @@ __all__ = [
     "prompt_tools",
     "punie_config",
     "render_prompt",
+    "style_of",
     "system_prompt",
     "template_problem",
 ]
 
-PromptStyle = Literal["catalogue", "brief"]
+PromptStyle = Literal["catalogue", "brief", "bare"]
 """How a model is prompted. ``catalogue``: the intro, the tool catalogue and the chat template's
 tool block (~1.1k tokens), for models that read instructions. ``brief``: one short system line
 and no tool block, for punie's own small models, which learn the catalogue from their training
-data; every sample then trains on ~100 tokens instead of ~1.2k. A model directory names its
+data; every sample then trains on ~100 tokens instead of ~1.2k. ``bare``: an empty system
+message, which the chat template does not render at all, for a trained model that needs no
+instruction (the pretrained base's recipe: the brief line was 18 of a sample's 88 tokens, and
+a training step on a CPU costs in proportion to its tokens). A model directory names its
 style in ``config.json`` (``{"punie": {"prompt_style": ...}}``); run time and dataset export
 both read it, so a model is trained on exactly the prompt it is run with."""
 
-PROMPT_STYLES: Final[tuple[PromptStyle, ...]] = ("catalogue", "brief")
+PROMPT_STYLES: Final[tuple[PromptStyle, ...]] = ("catalogue", "brief", "bare")
 
 SYSTEM_INTRO = (
     "You answer questions about a Python repository by writing short Python programs. "
@@ -130,7 +134,23 @@ def system_prompt(style: PromptStyle = "catalogue") -> str:
     generated from the catalogue."""
     if style == "brief":
         return BRIEF_SYSTEM
+    if style == "bare":
+        return ""
     return f"{SYSTEM_INTRO}\n\n{catalogue_text()}"
+
+
+def style_of(sample: dict[str, Any]) -> PromptStyle:
+    """The style a dataset sample was written in: ``catalogue`` when it carries ``tools``,
+    ``bare`` when its system message is empty, else ``brief``."""
+    if sample.get("tools"):
+        return "catalogue"
+    messages: Any = sample.get("messages") or [{}]
+    first: Any = messages[0]
+    if isinstance(first, dict):
+        head = cast(dict[str, Any], first)
+        if head.get("role") == "system" and head.get("content") == "":
+            return "bare"
+    return "brief"
 
 
 def prompt_tools(style: PromptStyle = "catalogue") -> list[dict[str, Any]] | None:

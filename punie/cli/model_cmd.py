@@ -42,8 +42,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     imp.add_argument(
         "--prompt-style",
         choices=PROMPT_STYLES,
-        default="brief",
-        help="system prompt the model is trained and run with (default brief)",
+        default="bare",
+        help="system prompt the model is trained and run with (default bare: none at all)",
     )
     imp.add_argument("--force", action="store_true", help="replace a non-empty directory")
     imp.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -8,7 +8,8 @@ Layout (``\\n`` are real newlines):
   <parameter><name>..</name><type>..</type><description>..</description></parameter>
   <required>[..]</required></parameters></function></tools>`` (one element per line) plus the
   call-format instructions; then ``<|im_end|>\\n``. With tools and no system message a short
-  default system text is used.
+  default system text is used; an empty system message with no tools renders nothing (the
+  ``bare`` prompt style).
 * ``<|im_start|>user\\n{content}<|im_end|>\\n``
 * an assistant turn with tool calls: ``<|im_start|>assistant`` + (``\\n{content}\\n`` when there is
   content) + per call either
@@ -120,7 +121,7 @@ CHAT_TEMPLATE: Final = (
 {%- if messages and messages[0].role == "system" -%}
 {%- set system_text = messages[0].content if messages[0].content is string else "" -%}
 {%- set loop_messages = messages[1:] -%}
-{%- set has_system = true -%}
+{%- set has_system = system_text | length > 0 -%}
 {%- else -%}
 {%- set system_text = """
     + _jinja_string(DEFAULT_SYSTEM)

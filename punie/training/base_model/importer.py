@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
-from punie.agent.prompt import PromptStyle
+from punie.agent.prompt import PromptStyle, model_prompt_style
 from punie.errors import PunieError
 from punie.model.chat_template import CHAT_TEMPLATE
 from punie.model.tokenizer import EOS_TOKEN, PAD_TOKEN, save_hf_tokenizer
 
 __all__ = [
     "DEFAULT_BASE_DIR",
+    "DEFAULT_PROMPT_STYLE",
     "SMOLLM2",
     "ImportResult",
     "WheelSource",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 DEFAULT_BASE_DIR: Final = Path(".punie") / "models" / "smollm2-135m-instruct"
+DEFAULT_PROMPT_STYLE: Final[PromptStyle] = "bare"
+"""An imported base is trained and run with no system message (see ``PromptStyle``)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def import_gguf(
     out: Path,
     *,
     source: dict[str, Any] | None = None,
-    prompt_style: PromptStyle = "brief",
+    prompt_style: PromptStyle = DEFAULT_PROMPT_STYLE,
     overwrite: bool = False,
 ) -> ImportResult:
     """Convert ``gguf_path`` into an mlx-lm model directory at ``out`` (float32 weights).
@@ -232,7 +235,8 @@ def ensure_default_base(path: Path = DEFAULT_BASE_DIR, cache_dir: Path | None = 
     from punie.training.base_model.build import is_model_dir
 
     path = Path(path)
-    if is_model_dir(path) and _chat_template(path) == CHAT_TEMPLATE:
+    current = _chat_template(path) == CHAT_TEMPLATE
+    if is_model_dir(path) and current and model_prompt_style(path) == DEFAULT_PROMPT_STYLE:
         return path
     gguf = smollm2_gguf(cache_dir)
     import_gguf(gguf, path, source=wheel_provenance(SMOLLM2), overwrite=True)

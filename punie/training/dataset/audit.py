@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, cast
 
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message
-from punie.agent.prompt import PromptStyle, system_prompt, template_problem
+from punie.agent.prompt import PromptStyle, style_of, system_prompt, template_problem
 from punie.traces.messages import message_problems
 from punie.training.dataset.formats import (
     action_format,
@@ -223,7 +223,7 @@ def _read(directory: Path, report: AuditReport, auditor: _Auditor) -> list[_Row]
 
 
 def _style(row: _Row) -> PromptStyle:
-    return "catalogue" if "tools" in row.sample else "brief"
+    return style_of(row.sample)
 
 
 def _system(rows: list[_Row], auditor: _Auditor) -> None:
@@ -236,7 +236,7 @@ def _system(rows: list[_Row], auditor: _Auditor) -> None:
                 row.line,
                 "system",
                 f"prompt style {_style(row)!r} differs from the {styles[style]} {style!r} samples "
-                "('tools' present: catalogue; absent: brief)",
+                "('tools' present: catalogue; an empty system message: bare; else brief)",
             )
     systems: Counter[str] = Counter()
     for row in rows:

@@ -9,14 +9,16 @@ Selection (one reason per excluded trace is counted in the card):
   unlabelled too when it is verified: its program ran without an error, called a tool and
   gave an answer (``final_answer``). A direct tool call through ``punie mcp`` is a trace for
   inspection, never a sample;
-* a trace labelled ``bad`` is used only with a ``correction``, and then gives exactly one sample:
-  the conversation before its final assistant message, followed by the correction as the
-  final assistant message. A correction that is a Python program calling ``final_answer`` becomes
-  an ``execute_code`` call (``assistant_code_message``, the run-time shape); any other text
-  becomes a plain-text answer, accepted only when the conversation already holds a tool output
-  (an answer with no evidence before it would teach guessing). When the turn ended on a tool
-  output (``max_steps``), the correction is appended after it. The corrected program is not
-  executed by the build; its tools are read statically;
+* a trace labelled ``bad`` is used only with a ``correction``, and then gives exactly one sample.
+  A correction that is a Python program calling ``final_answer`` answers the question by
+  itself: it becomes the *first* reply, an ``execute_code`` call (``assistant_code_message``,
+  the run-time shape) right after the question, and the turn's wrong steps are dropped (taught
+  after them, it would train a reply the model only writes once it has failed, and the first
+  reply, which is what a user and validation see, would stay wrong). Any other text becomes a
+  plain-text answer after the conversation before the final assistant message, accepted only
+  when that conversation already holds a tool output (an answer with no evidence before it
+  would teach guessing); when the turn ended on a tool output (``max_steps``), it is appended
+  after it. The corrected program is not executed by the build; its tools are read statically;
 * the trace must carry a current run-time system prompt (of any prompt style) and tool list;
   every sample is written in the dataset's prompt style (:data:`punie.agent.prompt.PromptStyle`):
   a trace taken in another style gets that style's system message (its ``prompt_sha256`` is then
@@ -185,10 +187,7 @@ def _corrected_sample(
     if last is None:
         return "bad, corrected, but no steps"
     text = correction.strip()
-    if any(s.action == "malformed" for s in trace.steps[:-1]):
-        if not _is_program(text):
-            return "bad, corrected in prose, but a malformed reply precedes the answer"
-        # the corrected program answers the question by itself: teach it as the first reply
+    if _is_program(text):
         return Sample(
             messages=[dict(m) for m in messages[: trace.steps[0].message_count]]
             + [dict(assistant_code_message(text))],
@@ -199,24 +198,20 @@ def _corrected_sample(
             prompt_sha256=trace.steps[0].prompt_sha256,  # the first reply's prompt, exactly
             **_base(trace),
         )
+    if any(s.action == "malformed" for s in trace.steps[:-1]):
+        return "bad, corrected in prose, but a malformed reply precedes the answer"
     ends_on_answer = (
         messages[-1].get("role") == "assistant" and last.message_count == len(messages) - 1
     )
     prefix = messages[:-1] if ends_on_answer else list(messages)
     prompt_sha = last.prompt_sha256 if ends_on_answer else None
-    if _is_program(text):
-        reply: dict[str, Any] = dict(assistant_code_message(text))
-        tools = tools_in_code(text, known_tools)
-    else:
-        if not any(m.get("role") == "tool" for m in prefix):
-            return "bad, prose correction without any tool output before it"
-        reply = {"role": "assistant", "content": text}
-        tools = []
+    if not any(m.get("role") == "tool" for m in prefix):
+        return "bad, prose correction without any tool output before it"
     return Sample(
-        messages=[dict(m) for m in prefix] + [reply],
+        messages=[dict(m) for m in prefix] + [{"role": "assistant", "content": text}],
         step=None,
         corrected=True,
-        tools=tools,
+        tools=[],
         tools_source="static",
         prompt_sha256=prompt_sha,
         **_base(trace),

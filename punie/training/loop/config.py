@@ -59,6 +59,8 @@ class LoopConfig:
     base_model: Path | None = None
     """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
     first use (:func:`punie.training.base_model.importer.ensure_default_base`)."""
+    round_train: TrainConfig | None = None
+    """``--from-traces``: the round's recipe (None: :data:`punie.training.loop.recipes.ROUND`)."""
     replay: int = 8
     """``--from-traces``: samples of the loop's own training data mixed in per deployment
     sample (rehearsal, against forgetting). Measured on one loop's model and 21 labelled turns:

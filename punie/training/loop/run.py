@@ -21,7 +21,8 @@ from punie.agent.loop import CONSTRAIN
 from punie.errors import PunieError
 from punie.training.dataset.tokens import load_tokenizer
 from punie.training.loop.config import LoopConfig
-from punie.training.loop.recipes import PRETRAINED, SCRATCH_IN_LOOP, recipe_for
+from punie.training.loop.recipes import ROUND, SCRATCH_IN_LOOP, recipe_for
+from punie.training.loop.replay import add_replay, questions
 from punie.training.loop.report import before_after_rows, table_text, write_report
 
 __all__ = ["LoopResult", "run_loop", "validate_model"]
@@ -249,62 +250,12 @@ def _every(k: int) -> str:
     return "every " + {1: "", 2: "second ", 3: "third "}.get(k, f"{k}th ") + "case"
 
 
-def _add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
-    """Append to ``data``'s train split ``per_sample`` samples of ``source``'s train split for
-    each deployment sample (rows and their meta lines together, shuffled in); return how many.
-
-    A round on a few dozen deployment traces alone teaches the model those questions and makes
-    it forget the rest: measured on the held-out suite, 16/36 -> 25/36 on the covered cases but
-    26/54 -> 10/54 on the others (direct answers 60% -> 0%). Rehearsal keeps both."""
-    import random
-
-    def pairs(folder: Path) -> list[tuple[str, str]]:
-        rows, metas = (folder / name for name in ("train.jsonl", "train.meta.jsonl"))
-        if not rows.is_file() or not metas.is_file():
-            return []
-        lines = rows.read_text(encoding="utf-8").splitlines()
-        return list(zip(lines, metas.read_text(encoding="utf-8").splitlines(), strict=True))
-
-    mine, pool = pairs(data), pairs(source)
-    if per_sample <= 0 or not mine:
-        return 0
-    asked = _questions(data)  # never replay a question the round has: no duplicates or leaks
-    pool = [(r, m) for r, m in pool if not (_row_questions(r) & asked)]
-    rng = random.Random(seed)
-    mixed = mine + rng.sample(pool, min(len(pool), per_sample * len(mine)))
-    rng.shuffle(mixed)
-    (data / "train.jsonl").write_text("".join(r + "\n" for r, _ in mixed), encoding="utf-8")
-    (data / "train.meta.jsonl").write_text("".join(m + "\n" for _, m in mixed), encoding="utf-8")
-    return len(mixed) - len(mine)
-
-
-def _row_questions(line: str) -> set[str]:
-    """The user questions of one dataset line."""
-    sample: Any = json.loads(line)
-    return {
-        str(m.get("content", "")).strip()
-        for m in sample.get("messages", [])
-        if m.get("role") == "user"
-    }
-
-
-def _questions(data: Path) -> set[str]:
-    """The user questions of a dataset directory's samples."""
-    found: set[str] = set()
-    for name in ("train.jsonl", "valid.jsonl", "test.jsonl"):
-        path = data / name
-        if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                found |= _row_questions(line)
-    return found
-
-
 def _coverage_text(before: dict[str, Any], after: dict[str, Any], data: Path) -> str:
     """Correct answers before and after the round, on the suite cases whose question the
     deployment traces hold and on all the others (no forgetting)."""
     from punie.training.validate.report import wilson
 
-    asked = _questions(data)
+    asked = questions(data)
     old = {str(c["uid"]): c for c in before.get("cases", [])}
     rows = ["| cases | n | correct before | correct after |", "|---|---|---|---|"]
     for label, wanted in (("covered by the traces", True), ("not covered", False)):
@@ -525,7 +476,7 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
     built = build_dataset(traces, data, seed=config.seed, tokenizer_dir=last_model)
     if built.samples == 0:
         raise PunieError(f"{traces} has no usable traces (label turns with /good or /bad + fix)")
-    replayed = _add_replay(data, workdir / "data", config.replay, config.seed)
+    replayed = add_replay(data, workdir / "data", config.replay, config.seed)
     audit = audit_dataset(data, tokenizer=load_tokenizer(last_model))
     if audit.errors:
         raise PunieError(f"dataset {data} fails the audit: {audit.errors[0]}")
@@ -537,15 +488,9 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
             last_model,
             round_dir / "train",
             dataclasses.replace(
-                PRETRAINED,
-                iters=max(20, (config.iters or (config.train or PRETRAINED).iters) // 5),
+                config.round_train or ROUND,
+                iters=max(20, config.iters // 5) if config.iters else ROUND.iters,
                 seed=config.seed,
-                # a continuation: at the first round's 3e-4 the training loss rose from 0.02
-                # to 0.2 and the held-out suite fell from 47% to 27% correct
-                learning_rate=5e-5,
-                warmup_steps=4,
-                select="final",
-                steps_per_eval=10**6,  # no mid-run evaluations: the final weights are kept
             ),
             quiet=True,
             log=say,

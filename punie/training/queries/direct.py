@@ -347,6 +347,97 @@ _TOPICS: tuple[DirectItem, ...] = (
         "behaviour",
         "reference",
     ),
+    # Comparisons and descriptions asked as commands, with no tool or symbol named: the
+    # suite's topics are mostly asked as questions, and a small model read "Compare ..." or
+    # "Describe ..." followed by tool-like words as a request to run a tool.
+    _topic(
+        "direct.list_vs_tuple",
+        (
+            "Compare a Python list with a tuple.",
+            "Tell a list apart from a tuple.",
+            "Set a list side by side with a tuple and say how they differ.",
+            "Describe how lists and tuples differ.",
+        ),
+        "A list is mutable: items can be added, removed or replaced; a tuple is immutable once "
+        "created, so it can be hashed and used as a dictionary key.",
+        "mutable",
+    ),
+    _topic(
+        "direct.function_vs_method",
+        (
+            "Compare a function with a method.",
+            "Distinguish a plain function from a method.",
+            "Describe what makes a method different from a function.",
+            "Weigh calling a function against calling a method.",
+        ),
+        "A function is defined at module level and called by name; a method is a function "
+        "defined in a class and called on an instance, which it receives as self.",
+        "class",
+        "self",
+    ),
+    _topic(
+        "direct.lint_vs_typecheck",
+        (
+            "Compare linting with type checking.",
+            "Distinguish what a linter reports from what a type checker reports.",
+            "Describe the difference between ruff findings and pyright errors.",
+            "Set linting next to type checking and explain what each catches.",
+        ),
+        "A linter such as ruff reports style problems and likely mistakes by rule code; a type "
+        "checker such as pyright checks that values match their declared types.",
+        "types",
+        "type",
+    ),
+    _topic(
+        "direct.unit_vs_integration",
+        (
+            "Compare a unit test with an integration test.",
+            "Distinguish unit tests from integration tests.",
+            "Describe how an integration test differs from a unit test.",
+            "Weigh unit testing against integration testing.",
+        ),
+        "A unit test checks one small piece of code in isolation; an integration test checks "
+        "that several parts work together, often with real files, services or processes.",
+        "together",
+    ),
+    _topic(
+        "direct.class_vs_instance",
+        (
+            "Compare a class with an instance.",
+            "Distinguish a class from one of its objects.",
+            "Describe the relation between a class and its instances.",
+            "Tell a class apart from an instance of it.",
+        ),
+        "A class is the definition, a template of attributes and methods; an instance is one "
+        "object created from it, with its own attribute values.",
+        "object",
+    ),
+    _topic(
+        "direct.exception",
+        (
+            "Describe what an exception is in Python.",
+            "Summarise how Python exceptions work.",
+            "Outline what happens when code raises an error.",
+            "Give a one-line account of try and except.",
+        ),
+        "An exception is an error object raised when something goes wrong; it unwinds the call "
+        "stack until a try/except block that handles its type catches it.",
+        "raised",
+        "raise",
+    ),
+    _topic(
+        "direct.static_vs_runtime",
+        (
+            "Compare checking code statically with running it.",
+            "Distinguish static analysis from testing at run time.",
+            "Describe what static analysis finds that running the code does not.",
+            "Weigh static checks against tests.",
+        ),
+        "Static analysis reads the code without running it (linters, type checkers) and covers "
+        "every path; tests run the code and show what it really does on the inputs they try.",
+        "without running",
+        "running",
+    ),
     _topic(
         "direct.code_mode",
         (

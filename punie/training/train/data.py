@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from punie.agent.prompt import template_problem
+from punie.agent.prompt import style_of, template_problem
 from punie.errors import PunieError
 from punie.model.hashing import files_sha256
 from punie.model.mlx_api import module
@@ -149,7 +149,7 @@ def _build(path: Path, samples: list[dict[str, Any]], tokenizer: Any) -> Dataset
         tokens_list = cast(Sequence[int], item[0])
         offset = int(item[1])
         if "messages" in samples[index]:
-            style = "catalogue" if samples[index].get("tools") else "brief"
+            style = style_of(samples[index])
             problem = template_problem(tokenizer, samples[index]["messages"], style)
             if problem is not None:
                 raise PunieError(

@@ -1,0 +1,149 @@
+"""Rehearsal for ``punie loop --from-traces``: samples of the loop's own training split mixed
+into a round of deployment samples, chosen so the round keeps the first round's mix.
+
+A round on a few dozen deployment traces alone teaches the model those questions and makes it
+forget the rest: measured on the held-out suite, 16/36 -> 25/36 on the covered cases but
+26/54 -> 10/54 on the others (direct answers 60% -> 0%). Replay drawn at random keeps the
+first round's mix only on top of the deployment samples, which are all code for the tools a
+user happened to ask about. The replay here has two halves:
+
+* the *neighbours* of each deployment sample: the training questions that share the most
+  words with it. A correction moves the model most on questions worded like it, which are
+  often a sibling intent's ("... give me the error total" corrected to the error count moved
+  "... how many tests it executed altogether" to the failed count); rehearsing those keeps
+  the boundary where it was;
+* the rest drawn per *kind* of answer (the set of tools a sample calls, or none for a prose
+  answer) so that the round as a whole has the kinds in the first round's proportions.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_replay", "kind_of", "neighbours", "questions", "restoring_counts"]
+
+Pair = tuple[str, str]
+"""A dataset row and its meta line."""
+
+
+def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
+    """Append to ``data``'s train split ``per_sample`` samples of ``source``'s train split for
+    each deployment sample (rows and their meta lines together, shuffled in); return how many.
+    A question the round already holds is never replayed (no duplicate, no leak)."""
+    mine, pool = _pairs(data), _pairs(source)
+    if per_sample <= 0 or not mine:
+        return 0
+    asked = questions(data)
+    pool = [(r, m) for r, m in pool if not (_row_questions(r) & asked)]
+    rng = random.Random(seed)
+    budget = min(len(pool), per_sample * len(mine))
+    chosen = neighbours(mine, pool, min(budget, len(mine) * (per_sample // 2)))
+    taken = set(chosen)
+    groups: dict[tuple[str, ...], list[Pair]] = defaultdict(list)
+    for pair in pool:
+        if pair not in taken:
+            groups[kind_of(pair[1])].append(pair)
+    counts = restoring_counts(
+        Counter(kind_of(m) for _, m in mine + chosen),
+        {k: len(v) for k, v in groups.items()},
+        budget - len(chosen),
+    )
+    chosen += [p for k, n in counts.items() for p in rng.sample(groups[k], n)]
+    mixed = mine + chosen
+    rng.shuffle(mixed)
+    (data / "train.jsonl").write_text("".join(r + "\n" for r, _ in mixed), encoding="utf-8")
+    (data / "train.meta.jsonl").write_text("".join(m + "\n" for _, m in mixed), encoding="utf-8")
+    return len(chosen)
+
+
+def neighbours(mine: list[Pair], pool: list[Pair], n: int) -> list[Pair]:
+    """``n`` samples of ``pool`` whose questions share the most words with the deployment
+    samples' (Jaccard on lower-case words), taken in turn for each deployment sample."""
+    if n <= 0:
+        return []
+    words = [_words(r) for r, _ in pool]
+    ranked: list[list[int]] = []
+    for row, _ in mine:
+        own = _words(row)
+        scores = [len(own & w) / (len(own | w) or 1) for w in words]
+        ranked.append(sorted(range(len(pool)), key=lambda i: -scores[i]))
+    picked: list[int] = []
+    seen: set[int] = set()
+    depth = 0
+    while len(picked) < n and depth < len(pool):
+        for order in ranked:
+            if len(picked) < n and order[depth] not in seen:
+                seen.add(order[depth])
+                picked.append(order[depth])
+        depth += 1
+    return [pool[i] for i in picked]
+
+
+def kind_of(meta_line: str) -> tuple[str, ...]:
+    """The kind of answer a sample teaches: the sorted tools it calls (``()`` for prose)."""
+    meta: Any = json.loads(meta_line)
+    return tuple(sorted({str(t) for t in meta.get("tools") or ()}))
+
+
+def restoring_counts(
+    deployed: Counter[tuple[str, ...]], available: dict[tuple[str, ...], int], n: int
+) -> dict[tuple[str, ...], int]:
+    """How many of ``n`` replay samples to draw of each kind, so that the deployed samples and
+    the replay together come closest to ``available``'s proportions (never more of a kind
+    than it has; a shortfall is filled from the kinds with samples left)."""
+    pool = sum(available.values())
+    if n <= 0 or pool == 0:
+        return {}
+    total = n + sum(deployed.values())
+    gap = {k: max(0.0, have * total / pool - deployed[k]) for k, have in available.items()}
+    scale = n / (sum(gap.values()) or 1.0)
+    wanted = {k: min(available[k], g * scale) for k, g in gap.items()}
+    counts = {k: int(w) for k, w in wanted.items()}
+    short = n - sum(counts.values())
+    for k in sorted(available, key=lambda k: wanted[k] - counts[k], reverse=True):
+        if short and counts[k] < available[k]:  # largest remainders first
+            counts[k] += 1
+            short -= 1
+    for k in sorted(available, key=lambda k: available[k], reverse=True):
+        take = min(short, available[k] - counts[k])  # a capped kind left a shortfall
+        counts[k] += take
+        short -= take
+    return {k: c for k, c in counts.items() if c}
+
+
+def questions(data: Path) -> set[str]:
+    """The user questions of a dataset directory's samples."""
+    found: set[str] = set()
+    for name in ("train.jsonl", "valid.jsonl", "test.jsonl"):
+        path = data / name
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                found |= _row_questions(line)
+    return found
+
+
+def _pairs(folder: Path) -> list[Pair]:
+    rows, metas = (folder / name for name in ("train.jsonl", "train.meta.jsonl"))
+    if not rows.is_file() or not metas.is_file():
+        return []
+    lines = rows.read_text(encoding="utf-8").splitlines()
+    return list(zip(lines, metas.read_text(encoding="utf-8").splitlines(), strict=True))
+
+
+def _words(line: str) -> set[str]:
+    return {w for q in _row_questions(line) for w in re.findall(r"[a-z]+", q.lower())}
+
+
+def _row_questions(line: str) -> set[str]:
+    """The user questions of one dataset line."""
+    sample: Any = json.loads(line)
+    return {
+        str(m.get("content", "")).strip()
+        for m in sample.get("messages", [])
+        if m.get("role") == "user"
+    }

@@ -1,0 +1,89 @@
+"""Rehearsal for ``punie loop --from-traces``: which training samples a round replays."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from punie.training.loop.replay import add_replay, kind_of, neighbours, questions, restoring_counts
+
+
+def _write(folder: Path, samples: list[tuple[str, list[str]]]) -> None:
+    """A dataset split of ``(question, tools)`` samples, as ``dataset build`` writes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, metas = [], []
+    for question, tools in samples:
+        reply = (
+            {"role": "assistant", "content": "prose"}
+            if not tools
+            else {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "x"}}]}
+        )
+        messages = [{"role": "system", "content": ""}, {"role": "user", "content": question}]
+        rows.append(json.dumps({"messages": [*messages, reply]}))
+        metas.append(json.dumps({"tools": tools, "source": "harvest"}))
+    (folder / "train.jsonl").write_text("".join(r + "\n" for r in rows))
+    (folder / "train.meta.jsonl").write_text("".join(m + "\n" for m in metas))
+
+
+def test_restoring_counts_fill_the_kinds_the_deployment_lacks() -> None:
+    available = {("pytest_run",): 100, ("typecheck",): 100, (): 50}
+    # 10 deployed pytest samples and 40 to replay: the round of 50 should hold 20/20/10
+    counts = restoring_counts(Counter({("pytest_run",): 10}), available, 40)
+    assert counts == {("pytest_run",): 10, ("typecheck",): 20, (): 10}
+    assert sum(restoring_counts(Counter(), available, 37).values()) == 37
+    # never more of a kind than there is; the shortfall comes from the other kinds
+    capped = restoring_counts(Counter(), {("grep",): 100, (): 3}, 40)
+    assert capped[()] <= 3 and sum(capped.values()) == 40
+
+
+def test_neighbours_are_the_training_questions_worded_most_alike(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "pool",
+        [
+            ("Run pytest and count the failing tests.", ["pytest_run"]),
+            ("Run pytest and count every test it ran.", ["pytest_run"]),
+            ("What is a linter?", []),
+            ("Where is Cart defined?", ["goto_definition"]),
+        ],
+    )
+    _write(tmp_path / "round", [("Run pytest and count how many tests ran.", ["pytest_run"])])
+    pool = list(
+        zip(
+            (tmp_path / "pool" / "train.jsonl").read_text().splitlines(),
+            (tmp_path / "pool" / "train.meta.jsonl").read_text().splitlines(),
+            strict=True,
+        )
+    )
+    mine = list(
+        zip(
+            (tmp_path / "round" / "train.jsonl").read_text().splitlines(),
+            (tmp_path / "round" / "train.meta.jsonl").read_text().splitlines(),
+            strict=True,
+        )
+    )
+    near = neighbours(mine, pool, 2)
+    asked = {json.loads(r)["messages"][1]["content"] for r, _ in near}
+    assert asked == {
+        "Run pytest and count every test it ran.",
+        "Run pytest and count the failing tests.",
+    }
+
+
+def test_add_replay_mixes_in_samples_and_never_repeats_a_question(tmp_path: Path) -> None:
+    pool = [(f"How many tests fail in run {i}?", ["pytest_run"]) for i in range(30)]
+    pool += [(f"What is concept {i}?", []) for i in range(30)]
+    pool.append(("Asked in deployment too?", ["grep"]))
+    _write(tmp_path / "first", pool)
+    _write(tmp_path / "round", [("Asked in deployment too?", ["grep"]), ("Why?", [])])
+    added = add_replay(tmp_path / "round", tmp_path / "first", 8, seed=0)
+    assert added == 16
+    lines = (tmp_path / "round" / "train.jsonl").read_text().splitlines()
+    metas = (tmp_path / "round" / "train.meta.jsonl").read_text().splitlines()
+    assert len(lines) == len(metas) == 18
+    asked = [json.loads(line)["messages"][1]["content"] for line in lines]
+    assert asked.count("Asked in deployment too?") == 1  # the deployment's own, not a replay
+    assert len(set(asked)) == 18 and questions(tmp_path / "round") == set(asked)
+    kinds = Counter(kind_of(m) for m in metas)
+    assert kinds[("pytest_run",)] >= 6 and kinds[()] >= 6  # both kinds keep their share
+    assert add_replay(tmp_path / "round", tmp_path / "first", 0, seed=0) == 0
