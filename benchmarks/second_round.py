@@ -110,7 +110,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=Path("runs") / "loop")
     parser.add_argument("--every", type=int, default=3)
-    parser.add_argument("--replay", type=int, nargs="+", default=[8])
+    parser.add_argument("--replay", type=int, nargs="+", default=[16])
+    parser.add_argument("--iters", type=int, default=None, help="round steps (default ROUND's)")
     parser.add_argument(
         "--optimizer",
         nargs="+",
@@ -149,13 +150,19 @@ def main() -> None:
     for label, recipe in recipes[1:] or recipes:
         for replay in args.replay:
             loop = LoopConfig(workdir=workdir, registry=None, replay=replay, round_train=recipe)
+            if args.iters is not None:
+                loop = dataclasses.replace(
+                    loop, round_train=dataclasses.replace(recipe, iters=args.iters)
+                )
             result = anyio.run(run_from_traces, loop, db, print)
-            kept = bench / f"{label.replace(':', '-')}-replay-{replay}"
+            steps = (loop.round_train or recipe).iters
+            kept = bench / f"{label.replace(':', '-')}-replay-{replay}-steps-{steps}"
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(result.workdir, kept, ignore=shutil.ignore_patterns("*.safetensors"))
             split = _split(result.before, result.after, questions(result.workdir / "data"))
-            rows.append([label, str(replay), *split.values()])
-            print(table(["round", "replay", "covered", "rest", "direct", "overall"], rows))
+            rows.append([label, str(replay), str(steps), *split.values()])
+            header = ["round", "replay", "steps", "covered", "rest", "direct", "overall"]
+            print(table(header, rows))
 
 
 if __name__ == "__main__":

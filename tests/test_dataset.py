@@ -136,6 +136,9 @@ SCRIPTS: tuple[Script, ...] = (
            correction=_def("order_total")),
     Script("shop", "Where is apply_coupon defined?",  # a wrong program, corrected by a program
            (call('final_answer("nowhere")'),), label="bad", correction=_def("apply_coupon")),
+    Script("shop", "What does a linter do?",  # a conceptual question the model ran code for
+           (call('final_answer(str(grep("zzz_absent").match_count))'),), label="bad",
+           correction="A linter reports likely mistakes and style problems by rule."),
     Script("shop", "Where is is_tax_free defined?", (call(_def("is_tax_free")),)),  # unlabelled
     Script("textkit", "Where is slugify defined?", (call(_def("slugify")),),
            "slugify", "definition"),
@@ -143,8 +146,8 @@ SCRIPTS: tuple[Script, ...] = (
            (call(_refs("normalize_text")),), "normalize_text", "references"),
 )  # fmt: skip
 
-EXPECTED_SAMPLES = 14  # 9 verified + 1 good traces (one with 2 samples, one with a skipped
-# erroring step) + 3 corrected bad traces
+EXPECTED_SAMPLES = 15  # 9 verified + 1 good traces (one with 2 samples, one with a skipped
+# erroring step) + 4 corrected bad traces
 
 
 def _git_init(repo: Path) -> str:
@@ -289,6 +292,12 @@ def test_build_selects_splits_and_renders_like_the_runtime(built: Built) -> None
         assert [m["role"] for m in first_reply["messages"]] == ["system", "user", "assistant"]
         code = first_reply["messages"][2]["tool_calls"][0]["function"]["arguments"]["code"]
         assert code == _def(symbol)
+    # prose no tool output holds is a direct answer: the first reply, with no tool call
+    (direct,) = [(s, m) for s, m in fixes if "linter" in s["messages"][1]["content"]]
+    assert [m["role"] for m in direct[0]["messages"]] == ["system", "user", "assistant"]
+    assert direct[0]["messages"][2]["content"].startswith("A linter reports")
+    assert direct[1]["tools"] == [] and direct[1]["step"] == 0
+    # prose a tool output holds (the real grep output names the file) is taught after it
     (fixed,) = [(s, m) for s, m in fixes if "parse_coupon" in s["messages"][1]["content"]]
     assert fixed[0]["messages"][-1] == {
         "role": "assistant",
@@ -321,7 +330,7 @@ def test_build_selects_splits_and_renders_like_the_runtime(built: Built) -> None
 def test_card_counts_and_provenance(built: Built) -> None:
     card = built.card
     src = card["source"]
-    assert src["traces_total"] == len(SCRIPTS) and src["traces_used"] == 13
+    assert src["traces_total"] == len(SCRIPTS) and src["traces_used"] == 14
     assert src["excluded"] == {
         "deployment trace not labelled good": 1,
         "harvested, not verified": 1,
@@ -338,7 +347,7 @@ def test_card_counts_and_provenance(built: Built) -> None:
         name: [commit] for name, commit in built.commits.items()
     }
     assert card["holdout_repos"] == ["textkit"] and card["teachers"] == {TEACHER: 9}
-    assert card["models"] == {"scripted:dataset-test": 13}
+    assert card["models"] == {"scripted:dataset-test": 14}
     assert set(card["tool_versions"]) >= {"pyright", "ruff", "pytest"}
     splits = card["splits"]
     assert sum(s["samples"] for s in splits.values()) == EXPECTED_SAMPLES
@@ -433,7 +442,8 @@ def test_audit_passes_on_the_built_dataset(
     report = _audit(built.out, built)
     assert report.ok, [str(p) for p in report.problems]
     assert report.checks["length"] == "pass" and report.checks["leakage"] == "pass"
-    assert report.formats == {"tool_calls": sum(report.samples.values())}
+    # one action format; the one direct answer (a corrected conceptual question) has none
+    assert report.formats == {"tool_calls": sum(report.samples.values()) - 1}
     warnings = [p for p in report.problems if p.check == "balance"]
     assert warnings and all(p.severity == "warning" for p in warnings)  # 4 of 17 tools used
     assert not _audit(built.out, built, strict_balance=True).ok

@@ -10,15 +10,17 @@ Selection (one reason per excluded trace is counted in the card):
   gave an answer (``final_answer``). A direct tool call through ``punie mcp`` is a trace for
   inspection, never a sample;
 * a trace labelled ``bad`` is used only with a ``correction``, and then gives exactly one sample.
-  A correction that is a Python program calling ``final_answer`` answers the question by
-  itself: it becomes the *first* reply, an ``execute_code`` call (``assistant_code_message``,
-  the run-time shape) right after the question, and the turn's wrong steps are dropped (taught
-  after them, it would train a reply the model only writes once it has failed, and the first
-  reply, which is what a user and validation see, would stay wrong). Any other text becomes a
-  plain-text answer after the conversation before the final assistant message, accepted only
-  when that conversation already holds a tool output (an answer with no evidence before it
-  would teach guessing); when the turn ended on a tool output (``max_steps``), it is appended
-  after it. The corrected program is not executed by the build; its tools are read statically;
+  Usually the correction is what the *first* reply should have been, taught right after the
+  question with the turn's wrong steps dropped (taught after them, it would train a reply the
+  model only writes once it has failed, and the first reply, which is what a user and
+  validation see, would stay wrong): a Python program calling ``final_answer`` becomes an
+  ``execute_code`` call (``assistant_code_message``, the run-time shape), and prose becomes a
+  direct answer (a conceptual question the model wrongly ran tools for). Prose is taught after
+  the turn's tool output instead when that output holds one of its facts (a path, a name with
+  a dot or underscore, a number): an answer read off real evidence. Measured on a round of
+  labelled turns, a conceptual answer appended after three failed programs taught the model
+  that answer for other conceptual questions (3 of 3 cases of another direct intent lost). The
+  corrected program is not executed by the build; its tools are read statically;
 * the trace must carry a current run-time system prompt (of any prompt style) and tool list;
   every sample is written in the dataset's prompt style (:data:`punie.agent.prompt.PromptStyle`):
   a trace taken in another style gets that style's system message (its ``prompt_sha256`` is then
@@ -34,6 +36,7 @@ context of later steps, as at run time.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,35 +190,47 @@ def _corrected_sample(
     if last is None:
         return "bad, corrected, but no steps"
     text = correction.strip()
-    if _is_program(text):
+    outputs = [str(m.get("content") or "") for m in messages if m.get("role") == "tool"]
+    if not _is_program(text) and _supported(text, outputs):
+        if any(s.action == "malformed" for s in trace.steps[:-1]):
+            return "bad, corrected in prose, but a malformed reply precedes the answer"
+        # an answer read off the turn's real tool output: taught after it
+        ends_on_answer = (
+            messages[-1].get("role") == "assistant" and last.message_count == len(messages) - 1
+        )
+        prefix = messages[:-1] if ends_on_answer else list(messages)
         return Sample(
-            messages=[dict(m) for m in messages[: trace.steps[0].message_count]]
-            + [dict(assistant_code_message(text))],
-            step=0,  # it replaces the first reply, whose prompt it keeps
+            messages=[dict(m) for m in prefix] + [{"role": "assistant", "content": text}],
+            step=None,
             corrected=True,
-            tools=tools_in_code(text, known_tools),
+            tools=[],
             tools_source="static",
-            prompt_sha256=trace.steps[0].prompt_sha256,  # the first reply's prompt, exactly
+            prompt_sha256=last.prompt_sha256 if ends_on_answer else None,
             **_base(trace),
         )
-    if any(s.action == "malformed" for s in trace.steps[:-1]):
-        return "bad, corrected in prose, but a malformed reply precedes the answer"
-    ends_on_answer = (
-        messages[-1].get("role") == "assistant" and last.message_count == len(messages) - 1
-    )
-    prefix = messages[:-1] if ends_on_answer else list(messages)
-    prompt_sha = last.prompt_sha256 if ends_on_answer else None
-    if not any(m.get("role") == "tool" for m in prefix):
-        return "bad, prose correction without any tool output before it"
+    # a program, or prose no tool output of the turn holds: what the first reply should have been
+    reply = assistant_code_message(text) if _is_program(text) else None
     return Sample(
-        messages=[dict(m) for m in prefix] + [{"role": "assistant", "content": text}],
-        step=None,
+        messages=[dict(m) for m in messages[: trace.steps[0].message_count]]
+        + [dict(reply) if reply is not None else {"role": "assistant", "content": text}],
+        step=0,  # it replaces the first reply, whose prompt it keeps
         corrected=True,
-        tools=[],
+        tools=tools_in_code(text, known_tools) if reply is not None else [],
         tools_source="static",
-        prompt_sha256=prompt_sha,
+        prompt_sha256=trace.steps[0].prompt_sha256,  # the first reply's prompt, exactly
         **_base(trace),
     )
+
+
+_TOKEN = re.compile(r"[\w./:-]+")
+
+
+def _supported(text: str, outputs: list[str]) -> bool:
+    """Whether a tool output holds one of the correction's facts: a path, a dotted or
+    underscored name, a number (``shop/discounts.py``, ``parse_coupon_code``, ``3``)."""
+    tokens = (t.strip(".,;:-") for t in _TOKEN.findall(text))
+    facts = {t for t in tokens if any(c.isdigit() or c in "_/." for c in t)}
+    return any(f in output for f in facts for output in outputs)
 
 
 def _restyle(samples: list[Sample], style: PromptStyle) -> list[Sample]:

@@ -477,6 +477,7 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
     if built.samples == 0:
         raise PunieError(f"{traces} has no usable traces (label turns with /good or /bad + fix)")
     replayed = add_replay(data, workdir / "data", config.replay, config.seed)
+    recipe = config.round_train or ROUND
     audit = audit_dataset(data, tokenizer=load_tokenizer(last_model))
     if audit.errors:
         raise PunieError(f"dataset {data} fails the audit: {audit.errors[0]}")
@@ -488,8 +489,8 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
             last_model,
             round_dir / "train",
             dataclasses.replace(
-                config.round_train or ROUND,
-                iters=max(20, config.iters // 5) if config.iters else ROUND.iters,
+                recipe,
+                iters=max(20, config.iters // 5) if config.iters else recipe.iters,
                 seed=config.seed,
             ),
             quiet=True,
