@@ -117,7 +117,7 @@ def main() -> None:
         nargs="+",
         default=[],
         metavar="NAME:LR",
-        help="round recipes to compare, e.g. adamw:5e-5 sgd:0.05 (default: the shipped ROUND)",
+        help="round recipes to compare, e.g. adamw:5e-5 adamw:2e-5 (default: the shipped ROUND)",
     )
     args = parser.parse_args()
 
