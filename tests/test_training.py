@@ -364,6 +364,23 @@ def test_lora_then_fuse_and_quantize(
     assert tokens
 
 
+def test_the_same_data_and_config_train_the_same_weights(
+    full_run: dict[str, Any], dataset: Path, tmp_path: Path
+) -> None:
+    """mlx-lm asks for batches without a seed; punie binds the config's, so a rerun (a loop on
+    a fresh clone) trains the same model, not another draw of the batch order."""
+    base = Path(full_run["float_model_path"])
+    hashes = []
+    for name in ("a", "b"):
+        result = _punie(
+            "train", "--data", str(dataset), "--model", str(base), "--out", str(tmp_path / name),
+            "--method", "lora", "--iters", "6", "--batch-size", "2", "--steps-per-eval", "100",
+            "--q-bits", "0", "--json",
+        )  # fmt: skip
+        hashes.append(weights_sha256(Path(result["float_model_path"])))
+    assert hashes[0] == hashes[1]
+
+
 def test_dora_over_a_quantized_model(full_run: dict[str, Any], tmp_path: Path) -> None:
     # Short samples without the tool list: quantized matmuls are slow on CPU.
     short = tmp_path / "short"

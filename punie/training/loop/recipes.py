@@ -30,14 +30,15 @@ PRETRAINED: Final = TrainConfig(
 """LoRA rank 16 on all 30 layers, ~1.3 passes over the loop's ~750 training samples: ~2.6 s a
 step on 2 cores (batch 4, ~70 tokens a sample: programs rendered as Python blocks, and the
 ``bare`` prompt style with no system line; 3.4 s with the brief line, and ~4 s before that
-with the XML call layout), which keeps the whole loop under 20 minutes (18 min 45 s on a
-fresh clone, 93% right tool and 87% correct on the held-out suite; 200 steps with the brief
-line: 19 min 8 s, 90% and 86%). ``benchmarks/pretrained.py`` measures the alternatives
-(top-8 layers 1.2-1.5x faster, full fine-tuning 2.3x slower); 120 steps at 5e-4 reached the
-same validation loss (0.04) but answered 28% of the held-out suite. The last adapters are
-kept, not the checkpoint with the lowest validation loss: that loss is read off 4 batches,
-and on one loop's data it picked iteration 119 of 160, which answered 49% of the held-out
-suite where the last one answered 63%."""
+with the XML call layout), for a loop of about 20 minutes (18 min 45 s and 20 min 33 s on
+two fresh clones, 93% right tool both times and 87% and 80% correct on the held-out suite,
+batch order then unseeded; 200 steps with the brief line: 19 min 8 s, 90% and 86%).
+``benchmarks/pretrained.py`` measures the alternatives (top-8 layers 1.2-1.5x faster, full
+fine-tuning 2.3x slower); 120 steps at 5e-4 reached the same validation loss (0.04) but
+answered 28% of the held-out suite. The last adapters are kept, not the checkpoint with the
+lowest validation loss: that loss is read off 4 batches, and on one loop's data it picked
+iteration 119 of 160, which answered 49% of the held-out suite where the last one answered
+63%."""
 ROUND: Final = dataclasses.replace(
     PRETRAINED,
     iters=40,
