@@ -191,7 +191,8 @@ def _corrected_sample(
         return "bad, corrected, but no steps"
     text = correction.strip()
     outputs = [str(m.get("content") or "") for m in messages if m.get("role") == "tool"]
-    if not _is_program(text) and _supported(text, outputs):
+    program = _is_program(text)
+    if not program and _supported(text, outputs):
         if any(s.action == "malformed" for s in trace.steps[:-1]):
             return "bad, corrected in prose, but a malformed reply precedes the answer"
         # an answer read off the turn's real tool output: taught after it
@@ -209,7 +210,7 @@ def _corrected_sample(
             **_base(trace),
         )
     # a program, or prose no tool output of the turn holds: what the first reply should have been
-    reply = assistant_code_message(text) if _is_program(text) else None
+    reply = assistant_code_message(text) if program else None
     return Sample(
         messages=[dict(m) for m in messages[: trace.steps[0].message_count]]
         + [dict(reply) if reply is not None else {"role": "assistant", "content": text}],
