@@ -61,6 +61,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     parser.add_argument(
         "--phrasings", choices=["train", "holdout", "all"], default="train", help="templates"
     )
+    parser.add_argument(
+        "--recovery",
+        type=int,
+        default=0,
+        metavar="N",
+        help="recovery traces per repo, one for each of N intents (a failed program, then the fix)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=_run)
 
@@ -90,6 +97,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if int(args.per_intent) < 1:
         raise PunieError("--per-intent must be at least 1")
+    if int(args.recovery) < 0:
+        raise PunieError("--recovery must be 0 or more")
     parallel = args.workers is not None or args.ray is not None
     if parallel and args.teacher:
         raise PunieError("--teacher runs in this process only: drop --workers/--ray with it")
@@ -103,6 +112,7 @@ def _run(args: argparse.Namespace) -> int:
         per_intent=int(args.per_intent),
         phrasings=args.phrasings,
         limit=args.limit,
+        recovery=int(args.recovery),
     )
     factory: TeacherFactory | None = None
     if args.teacher:

@@ -25,6 +25,9 @@ class HarvestConfig:
     max_steps: int = 3
     limit: int | None = None
     """At most this many new queries per repo (``None``: all)."""
+    recovery: int = 0
+    """Recovery queries per repo, one for each of that many intents (a flawed first program,
+    its genuine error, then the teacher's program; :mod:`punie.training.queries.flaws`)."""
 
 
 def repo_name(spec: str) -> str:
@@ -38,5 +41,9 @@ async def plan_queries(ctx: ToolContext, name: str, config: HarvestConfig) -> li
 
     inventory = await build_inventory(ctx, name)
     return generate_queries(
-        inventory, seed=config.seed, per_intent=config.per_intent, phrasings=config.phrasings
+        inventory,
+        seed=config.seed,
+        per_intent=config.per_intent,
+        phrasings=config.phrasings,
+        recovery=config.recovery,
     )

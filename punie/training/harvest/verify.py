@@ -1,5 +1,6 @@
 """Is a harvested turn worth keeping? The code ran, the intended tools were called, and the
-final answer agrees with the ground truth computed independently of the tools."""
+final answer agrees with the ground truth computed independently of the tools. In a recovery
+turn the first program must have failed (genuinely), and everything after it must hold."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ def verify_turn(query: Query, turn: TurnResult) -> tuple[bool, str]:
     """``(True, "ok")`` or ``(False, reason)``; reasons are short and countable."""
     if turn.error:
         return False, "turn-error"
-    for step in turn.steps:
+    steps = list(turn.steps)
+    if query.first_try is not None:  # a recovery turn: the first try must have failed for real
+        first = steps[0].execution if steps else None
+        if first is None or first.error is None:
+            return False, "flaw-ran"
+        steps = steps[1:]
+    for step in steps:
         if step.action == "malformed":
             return False, "malformed-output"
         if step.execution is not None and step.execution.error is not None:

@@ -22,6 +22,13 @@ class LoopConfig:
     """Harvest targets per intent: ~600 verified traces (~450 training samples after dedup and
     splits) in under a minute. More (48: ~1,000 samples) measured worse at the same training
     time: fewer passes over each phrasing."""
+    recovery: int = 12
+    """Recovery traces per training repo, one for each of 12 of the 27 tool intents (a seeded
+    draw per repo): a flawed first program (a misspelt field, a wrong name), its genuine
+    error, then the teacher's program. Only that second reply is trained: what to write after
+    a failed program (``ask`` and ``repl`` give the model more than one step, and validation
+    does too). A recovery sample is ~3x a plain one's tokens, and a step's cost follows its
+    tokens, so not one for every intent."""
     corpus: str | None = None
     """Also harvest this corpus (a file of repos, or ``default``: 30 pinned PyPI projects) for
     training, on ``harvest_workers`` worker processes, ``corpus_per_intent`` targets per intent

@@ -58,8 +58,9 @@ SCRATCH: Final = TrainConfig(
     method="full", iters=300, batch_size=16, learning_rate=3e-3, warmup_steps=30, steps_per_eval=50
 )
 """punie's from-scratch tiny model: every parameter, a high rate (it has nothing to keep)."""
-SCRATCH_IN_LOOP: Final = dataclasses.replace(SCRATCH, iters=200)
-"""The tiny model as the loop's comparison: 200 steps (~2 minutes) to stay in its budget."""
+SCRATCH_IN_LOOP: Final = dataclasses.replace(SCRATCH, iters=150)
+"""The tiny model as the loop's comparison: 150 steps (~2.4 minutes) to stay in the loop's
+budget (at 200 its validation loss was 0.71 against 0.77 at 150, and it answered 1 of 45)."""
 
 
 def recipe_for(model_dir: Path) -> TrainConfig:

@@ -336,7 +336,11 @@ async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     traces = workdir / "traces.db"
     harvested = await harvest(
         HarvestConfig(
-            repos=config.train_repos, out=traces, seed=config.seed, per_intent=config.per_intent
+            repos=config.train_repos,
+            out=traces,
+            seed=config.seed,
+            per_intent=config.per_intent,
+            recovery=config.recovery,
         )
     )
     end()

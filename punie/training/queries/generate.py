@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 from typing import Literal
 
+from punie.training.queries.flaws import flawed
 from punie.training.queries.intents import DIRECT, INTENTS, Candidate, IntentSpec
 from punie.training.queries.model import Inventory, Query, Truth
+from punie.training.queries.programs import synthesize
 
 __all__ = ["PhrasingSet", "generate_queries", "query_uid"]
 
@@ -67,21 +70,60 @@ def _query(inv: Inventory, spec: IntentSpec, cand: Candidate, phrasing: int) -> 
     )
 
 
+def _recoveries(
+    rng: random.Random,
+    inv: Inventory,
+    spec: IntentSpec,
+    picks: list[tuple[Candidate, int]],
+    allowed: list[int],
+    count: int,
+) -> list[Query]:
+    """Up to ``count`` recovery queries: the first picks' targets, each in a phrasing none of
+    the picks gave it (so every question of a repo stays unique), with a flawed first try."""
+    used = {(cand.target, phrasing) for cand, phrasing in picks}
+    out: list[Query] = []
+    for cand, _ in picks:
+        if len(out) == count:
+            break
+        free = [p for p in allowed if (cand.target, p) not in used]
+        if not free:
+            continue
+        phrasing = rng.choice(free)
+        used.add((cand.target, phrasing))
+        plain = _query(inv, spec, cand, phrasing)
+        query = dataclasses.replace(
+            plain, uid=query_uid(inv.name, f"{spec.intent}+recovery", cand.target, phrasing)
+        )
+        first_try = flawed(synthesize(query), int(query.uid[8:], 16))
+        if first_try is not None:
+            out.append(dataclasses.replace(query, first_try=first_try))
+    return out
+
+
 def generate_queries(
     inventory: Inventory,
     *,
     seed: int = 0,
     per_intent: int = 4,
     phrasings: PhrasingSet = "train",
+    recovery: int = 0,
 ) -> list[Query]:
     """Up to ``per_intent`` questions per intent (distinct targets first, then other phrasings
-    of the same targets), with phrasings drawn from the ``phrasings`` set."""
+    of the same targets), with phrasings drawn from the ``phrasings`` set; and ``recovery``
+    recovery queries (a flawed first try, then the teacher's program:
+    :mod:`punie.training.queries.flaws`), one for each of that many intents answered with tools,
+    drawn by seed and repo (so two repos cover different intents)."""
     out: list[Query] = []
+    names = [spec.intent for spec in INTENTS]
+    drawn = random.Random(f"{seed}:{inventory.name}:recovery")
+    recovering = set(drawn.sample(names, min(max(recovery, 0), len(names))))
     for spec in INTENTS:
         rng = random.Random(f"{seed}:{inventory.name}:{spec.intent}")
         allowed = _allowed(len(spec.templates), spec.holdout, phrasings)
-        for cand, phrasing in _pick(rng, spec.candidates(inventory), allowed, per_intent):
-            out.append(_query(inventory, spec, cand, phrasing))
+        picks = _pick(rng, spec.candidates(inventory), allowed, per_intent)
+        out.extend(_query(inventory, spec, cand, phrasing) for cand, phrasing in picks)
+        if spec.intent in recovering:
+            out.extend(_recoveries(rng, inventory, spec, picks, allowed, 1))
     for item in DIRECT:
         rng = random.Random(f"{seed}:{inventory.name}:{item.intent}")
         allowed = _allowed(len(item.templates), item.holdout, phrasings)

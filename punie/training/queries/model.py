@@ -55,6 +55,10 @@ class Query:
     truth: Truth
     phrasing: int
     holdout_phrasing: bool
+    first_try: str | None = None
+    """A recovery query's flawed first program (:mod:`punie.training.queries.flaws`): the
+    teacher writes it, it fails for real, and the teacher's own program follows the genuine
+    error. ``None``: the teacher's program is the first reply."""
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,10 @@ def tool_call_text(code: str) -> str:
 
 class SynthesizerTeacher:
     """Finds the query by the last user message's text and replies with its program (or, for
-    ``direct`` questions, the answer text). After a tool response (the program did not end with
-    ``final_answer``), it answers with that response's text, so the turn ends."""
+    ``direct`` questions, the answer text). A recovery query (``first_try``) is first answered
+    with its flawed program, and after that program's tool response with the teacher's own.
+    After any other tool response (the program did not end with ``final_answer``), it answers
+    with that response's text, so the turn ends."""
 
     def __init__(self, queries: Sequence[Query]) -> None:
         self._by_question: dict[str, Query] = {}
@@ -47,7 +49,12 @@ class SynthesizerTeacher:
             raise KeyError(f"the teacher knows no query for {question!r}")
         last_user = max(i for i, m in enumerate(messages) if m["role"] == "user")
         tools = [m for m in messages[last_user:] if m["role"] == "tool"]
-        if tools:
+        replies = sum(1 for m in messages[last_user:] if m["role"] == "assistant")
+        if query.first_try is not None and replies == 0:
+            text = tool_call_text(query.first_try)
+        elif query.first_try is not None and replies == 1:
+            text = tool_call_text(synthesize(query))
+        elif tools:
             text = tools[-1]["content"].strip() or "I could not find the answer."
         elif query.category == "direct":
             text = direct_answer(query)

@@ -19,7 +19,10 @@ __all__ = ["build_suite", "build_suites", "load_suite", "save_suite", "suite_sha
 
 
 def query_to_json(query: Query) -> dict[str, Any]:
-    return asdict(query)
+    data = asdict(query)
+    if data.get("first_try") is None:  # suites hold no recovery queries: same bytes as before
+        data.pop("first_try", None)
+    return data
 
 
 def query_from_json(data: dict[str, Any], where: str) -> Query:
