@@ -113,6 +113,14 @@ def main() -> None:
     parser.add_argument("--replay", type=int, nargs="+", default=[16])
     parser.add_argument("--iters", type=int, default=None, help="round steps (default ROUND's)")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="N",
+        help="visits of each corrected sample per pass to compare (default: ROUND's)",
+    )
+    parser.add_argument(
         "--optimizer",
         nargs="+",
         default=[],
@@ -147,21 +155,25 @@ def main() -> None:
             (spec, dataclasses.replace(ROUND, optimizer=name, learning_rate=float(rate)))
         )
     rows: list[list[str]] = []
-    for label, recipe in recipes[1:] or recipes:
+    settings = [
+        (label, dataclasses.replace(recipe, repeat_corrected=repeat))
+        for label, recipe in recipes[1:] or recipes
+        for repeat in args.repeat or [recipe.repeat_corrected]
+    ]
+    for label, recipe in settings:
+        if args.iters is not None:
+            recipe = dataclasses.replace(recipe, iters=args.iters)
         for replay in args.replay:
             loop = LoopConfig(workdir=workdir, registry=None, replay=replay, round_train=recipe)
-            if args.iters is not None:
-                loop = dataclasses.replace(
-                    loop, round_train=dataclasses.replace(recipe, iters=args.iters)
-                )
             result = anyio.run(run_from_traces, loop, db, print)
-            steps = (loop.round_train or recipe).iters
-            kept = bench / f"{label.replace(':', '-')}-replay-{replay}-steps-{steps}"
+            name = f"{label}-replay-{replay}-steps-{recipe.iters}-repeat-{recipe.repeat_corrected}"
+            kept = bench / name.replace(":", "-")
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(result.workdir, kept, ignore=shutil.ignore_patterns("*.safetensors"))
             split = _split(result.before, result.after, questions(result.workdir / "data"))
-            rows.append([label, str(replay), str(steps), *split.values()])
-            header = ["round", "replay", "steps", "covered", "rest", "direct", "overall"]
+            setting = [label, str(replay), str(recipe.iters), str(recipe.repeat_corrected)]
+            rows.append([*setting, *split.values()])
+            header = ["round", "replay", "steps", "repeat", "covered", "rest", "direct", "overall"]
             print(table(header, rows))
 
 

@@ -27,8 +27,9 @@ preload_in_process()  # before mlx is imported, when no earlier test module impo
 import pytest  # noqa: E402
 
 from punie.agent.backends import Generation, OpenAIBackend, load_backend  # noqa: E402
+from punie.agent.backends.batched import BatchedMlxBackend  # noqa: E402
 from punie.agent.backends.mlx import MlxBackend  # noqa: E402
-from punie.agent.backends.stops import call_end  # noqa: E402
+from punie.agent.backends.stops import LOOP_REPEATS, call_end, looping  # noqa: E402
 from punie.agent.executor import Executor  # noqa: E402
 from punie.agent.loop import TurnResult, run_turn  # noqa: E402
 from punie.agent.messages import EXECUTE_CODE_TOOL, Message  # noqa: E402
@@ -180,6 +181,32 @@ def test_generation_stops_after_the_first_complete_call(reply: str, kept: str) -
 def test_an_unfinished_call_or_plain_answer_does_not_stop_generation() -> None:
     for text in (f"```python\n{CODE}", "```pyth", "There are 3 references.", XML[:-3], "x ``` y"):
         assert call_end(text) is None, text
+
+
+def test_a_cycle_of_a_few_tokens_is_a_loop_and_a_program_is_not(mlx_backend: MlxBackend) -> None:
+    assert looping([7] * LOOP_REPEATS) and not looping([7] * (LOOP_REPEATS - 1))
+    assert looping([1, 2, 3] + [4, 5] * LOOP_REPEATS)
+    assert looping([9, 8, 7, 6] * LOOP_REPEATS) and not looping([9, 8, 7, 6, 5] * LOOP_REPEATS)
+    from punie.training.queries.programs import PROGRAMS
+
+    for make in PROGRAMS.values():  # no prefix of any teacher program reads as a loop
+        program = make('"a_b_c"', "r")
+        tokens = mlx_backend.encode("```python\n" + program + "\n```")
+        assert not any(looping(tokens[:n]) for n in range(len(tokens) + 1))
+
+
+def test_a_reply_stuck_in_a_loop_stops_before_max_tokens(tiny_model: Path) -> None:
+    """The untrained tiny model repeats itself (``istustomistustom...``): generation stops
+    there, one reply at a time and in a batch, instead of running to ``max_tokens``."""
+    messages = initial_messages("What does Cart do?", style="brief")
+    single = MlxBackend(tiny_model, max_tokens=256)
+    batched = BatchedMlxBackend(MlxBackend(tiny_model, max_tokens=256), batch_size=2)
+    try:
+        for backend in (single, batched):
+            gen = backend.generate(messages)
+            assert gen.finish_reason == "loop" and gen.completion_tokens < 256, gen
+    finally:
+        batched.close()
 
 
 # --- backends ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -379,6 +380,50 @@ def test_the_same_data_and_config_train_the_same_weights(
         )  # fmt: skip
         hashes.append(weights_sha256(Path(result["float_model_path"])))
     assert hashes[0] == hashes[1]
+
+
+def test_corrected_samples_are_visited_more_often(
+    full_run: dict[str, Any], dataset: Path, tmp_path: Path
+) -> None:
+    """``repeat_corrected`` weighs the rows the meta file marks ``corrected`` (a round's
+    corrections) without duplicate rows: one pass holds such a row that many times, and the
+    trained weights differ from a run without it."""
+    from punie.training.train.batches import Repeated, iterate_batches
+    from punie.training.train.data import corrected_rows, find_dataset_files, load_datasets
+
+    data = tmp_path / "ds"
+    shutil.copytree(dataset, data)
+    rows = (data / "train.jsonl").read_text().splitlines()
+    flags = [i == 0 for i in range(len(rows))]
+    meta = "".join(json.dumps({"corrected": f}) + "\n" for f in flags)
+    (data / "train.meta.jsonl").write_text(meta)
+    files = find_dataset_files(data)
+    assert corrected_rows(files) == flags
+    _, tokenizer = module("mlx_lm").load(str(Path(full_run["float_model_path"])))
+    train, _, _ = load_datasets(files, tokenizer)
+    view = Repeated(train.mlx_dataset, [3 if f else 1 for f in flags])
+    assert len(view) == len(rows) + 2
+    seen = [
+        int(length)
+        for _, lengths in iterate_batches(view, 1, 2048, seed=0)
+        for length in lengths[:, 1].tolist()
+    ]
+    assert seen.count(train.lengths[0]) >= 3
+    with pytest.raises(ValueError, match="repeats for a dataset"):
+        Repeated(train.mlx_dataset, [1])
+
+    base = Path(full_run["float_model_path"])
+    hashes = []
+    for name, repeat in (("once", "1"), ("thrice", "3")):
+        result = _punie(
+            "train", "--data", str(data), "--model", str(base), "--out", str(tmp_path / name),
+            "--method", "lora", "--iters", "6", "--batch-size", "2", "--steps-per-eval", "100",
+            "--q-bits", "0", "--repeat-corrected", repeat, "--json",
+        )  # fmt: skip
+        hashes.append(weights_sha256(Path(result["float_model_path"])))
+    assert hashes[0] != hashes[1]
+    (data / "train.meta.jsonl").write_text(meta + meta)  # does not match the rows: ignored
+    assert corrected_rows(find_dataset_files(data)) is None
 
 
 def test_dora_over_a_quantized_model(full_run: dict[str, Any], tmp_path: Path) -> None:

@@ -34,6 +34,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--steps-per-eval", type=int, default=None, help="checkpoint interval K")
     parser.add_argument(
+        "--repeat-corrected",
+        type=int,
+        default=None,
+        metavar="N",
+        help="visit each corrected sample (train.meta.jsonl) N times per pass (default 1)",
+    )
+    parser.add_argument(
         "--q-bits", type=int, default=None, help="quantize the result to N bits (default 5, 0: no)"
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
@@ -57,6 +64,7 @@ def _run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         steps_per_eval=args.steps_per_eval,
+        repeat_corrected=args.repeat_corrected,
         q_bits=args.q_bits,
     )
     model = Path(args.model) if args.model is not None else ensure_default_base()

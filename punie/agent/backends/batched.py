@@ -21,7 +21,7 @@ from typing import Any
 
 from punie.agent.backends.base import Generation
 from punie.agent.backends.mlx import MlxBackend
-from punie.agent.backends.stops import call_end
+from punie.agent.backends.stops import call_end, looping
 from punie.agent.messages import Message
 from punie.agent.prompt import PromptStyle
 
@@ -189,6 +189,10 @@ class BatchedMlxBackend:
                         request.finish = "stop"
                         generator.remove([uid])
                         reason = "stop"
+                    elif reason is None and looping(request.generated):
+                        request.finish = "loop"
+                        generator.remove([uid])
+                        reason = "loop"
                     if reason is not None:
                         finished.append(uid)
                 for uid in finished:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.agent.backends.base import Generation
-from punie.agent.backends.stops import call_end
+from punie.agent.backends.stops import call_end, looping
 from punie.agent.messages import Message
 from punie.agent.prompt import (
     PROBE_MESSAGES,
@@ -190,6 +190,9 @@ class MlxBackend:
                 generated.append(int(response.token))
                 if ("`" in pieces[-1] or ">" in pieces[-1]) and call_end("".join(pieces)):
                     finish = "stop"
+                    break
+                if looping(generated):
+                    finish = "loop"
                     break
         except BaseException:
             self._cache, self._cached = None, []

@@ -15,7 +15,7 @@ from typing import Any
 import mlx.core as mx
 import numpy as np
 
-__all__ = ["PAD_TO", "iterate_batches"]
+__all__ = ["PAD_TO", "Repeated", "iterate_batches"]
 
 PAD_TO = 8
 
@@ -52,3 +52,24 @@ def iterate_batches(
             yield mx.array(array), mx.array(list(zip(offsets, lengths, strict=True)))
         if not loop:
             break
+
+
+class Repeated:
+    """A view of a dataset that visits row ``i`` ``repeats[i]`` times per pass: a weight on a
+    sample without a duplicate row in the dataset (which the audit refuses). The copies sort
+    next to each other by length, so a batch may hold one twice: that is the weight, too."""
+
+    def __init__(self, dataset: Any, repeats: list[int]) -> None:
+        if len(repeats) != len(dataset):
+            raise ValueError(f"{len(repeats)} repeats for a dataset of {len(dataset)} rows")
+        self._dataset = dataset
+        self._index = [i for i, n in enumerate(repeats) for _ in range(max(n, 0))]
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __getitem__(self, k: int) -> Any:
+        return self._dataset[self._index[k]]
+
+    def itemlen(self, k: int) -> int:
+        return int(self._dataset.itemlen(self._index[k]))

@@ -33,6 +33,10 @@ class TrainConfig:
     steps_per_report: int = 10
     val_batches: int = -1
     keep_all_checkpoints: bool = False
+    repeat_corrected: int = 1
+    """How many times each pass visits a corrected sample (``corrected`` in the dataset's
+    ``train.meta.jsonl``): a round's few corrections are its signal among the replayed samples
+    around them, and the audit refuses duplicate rows, so the weight lives here."""
     select: Literal["best", "final"] = "best"
     """Which weights become the model: the checkpoint with the lowest validation loss, or the
     final ones (a round on a few deployment traces has too small a validation split to rank
@@ -57,7 +61,14 @@ class TrainConfig:
     def validate(self) -> None:
         if self.method not in METHODS:
             raise PunieError(f"unknown training method {self.method!r}; use lora, dora or full")
-        for name in ("iters", "batch_size", "steps_per_eval", "steps_per_report", "lora_rank"):
+        for name in (
+            "iters",
+            "batch_size",
+            "steps_per_eval",
+            "steps_per_report",
+            "lora_rank",
+            "repeat_corrected",
+        ):
             if int(getattr(self, name)) < 1:
                 raise PunieError(f"config value {name} must be at least 1")
         if self.q_bits is not None and self.q_bits not in (2, 3, 4, 5, 6, 8):

@@ -22,7 +22,14 @@ from punie.model.hashing import files_sha256
 from punie.model.mlx_api import module
 from punie.traces.messages import message_problems
 
-__all__ = ["Dataset", "DatasetFiles", "find_dataset_files", "load_datasets", "read_jsonl"]
+__all__ = [
+    "Dataset",
+    "DatasetFiles",
+    "corrected_rows",
+    "find_dataset_files",
+    "load_datasets",
+    "read_jsonl",
+]
 
 
 @dataclass(frozen=True)
@@ -173,3 +180,24 @@ def load_datasets(files: DatasetFiles, tokenizer: Any) -> tuple[Dataset, Dataset
     valid = _build(files.valid, read_jsonl(files.valid), tokenizer)
     test = _build(files.test, read_jsonl(files.test), tokenizer) if files.test else None
     return train, valid, test
+
+
+def corrected_rows(files: DatasetFiles) -> list[bool] | None:
+    """Which train rows are corrections (``corrected`` in ``train.meta.jsonl``, the line beside
+    each row that ``punie dataset build`` writes); ``None`` without a meta file that matches."""
+    meta = files.train.with_name("train.meta.jsonl")
+    if not meta.is_file():
+        return None
+    flags: list[bool] = []
+    for line in meta.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            value: Any = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PunieError(f"{meta}: malformed JSON ({exc.msg})") from exc
+        flags.append(
+            bool(cast(dict[str, Any], value).get("corrected")) if isinstance(value, dict) else False
+        )
+    rows = sum(1 for line in files.train.read_text(encoding="utf-8").splitlines() if line.strip())
+    return flags if len(flags) == rows else None

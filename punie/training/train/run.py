@@ -30,9 +30,15 @@ from punie.errors import PunieError
 from punie.model.hashing import file_sha256, weights_sha256
 from punie.model.mlx_api import eval_arrays, flatten, module, save_safetensors, versions
 from punie.model.openblas import blas_status
-from punie.training.train.batches import iterate_batches
+from punie.training.train.batches import Repeated, iterate_batches
 from punie.training.train.config import TrainConfig
-from punie.training.train.data import Dataset, find_dataset_files, load_datasets, read_jsonl
+from punie.training.train.data import (
+    Dataset,
+    corrected_rows,
+    find_dataset_files,
+    load_datasets,
+    read_jsonl,
+)
 from punie.training.train.export import (
     fuse_adapters,
     plot_losses,
@@ -332,13 +338,18 @@ def train_model(
         adapter_file=str(adapter_file),
         grad_checkpoint=config.grad_checkpoint,
     )
+    train_data = train_set.mlx_dataset
+    corrected = corrected_rows(files) if config.repeat_corrected > 1 else None
+    if corrected is not None and any(corrected):
+        train_data = Repeated(train_data, [config.repeat_corrected if c else 1 for c in corrected])
+        say(f"{sum(corrected)} corrected samples visited {config.repeat_corrected}x per pass")
     mx.reset_peak_memory()
     tic = time.perf_counter()
     with _stdout_to_stderr(quiet):
         trainer.train(
             model=model,
             optimizer=make_optimizer(config),
-            train_dataset=train_set.mlx_dataset,
+            train_dataset=train_data,
             val_dataset=valid_set.mlx_dataset,
             args=args,
             loss=masked_loss,
