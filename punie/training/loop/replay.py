@@ -25,10 +25,44 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_replay", "kind_of", "neighbours", "questions", "restoring_counts"]
+__all__ = ["add_replay", "fold_round", "kind_of", "neighbours", "questions", "restoring_counts"]
 
 Pair = tuple[str, str]
 """A dataset row and its meta line."""
+
+
+def fold_round(data: Path, source: Path, valid: int = 8) -> int:
+    """Put every deployment sample of ``data`` into its train split, and the first ``valid``
+    samples of the loop's own valid split (``source``) in as its valid split; return how many
+    samples were moved. A round's labels are few and all of them are signal: split 80/10/10,
+    one measured round trained 2 of its 5 corrections and held the other 3 out. The borrowed
+    valid split gives a loss to watch; nothing is selected by it (the round keeps its final
+    weights)."""
+    moved: list[str] = []
+    for split in ("valid", "test"):
+        for name in (f"{split}.jsonl", f"{split}.meta.jsonl"):
+            path = data / name
+            if path.is_file():
+                if name.endswith(".meta.jsonl"):
+                    moved.append(path.read_text(encoding="utf-8"))
+                else:
+                    _append(data / "train.jsonl", path.read_text(encoding="utf-8"))
+                path.unlink()
+    for text in moved:
+        _append(data / "train.meta.jsonl", text)
+    for name in ("valid.jsonl", "valid.meta.jsonl"):
+        lines = (source / name).read_text(encoding="utf-8").splitlines()[:valid]
+        (data / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return sum(len(text.splitlines()) for text in moved)
+
+
+def _append(path: Path, text: str) -> None:
+    if not text.strip():
+        return
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    path.write_text(existing + text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
 
 
 def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:

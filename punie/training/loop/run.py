@@ -22,7 +22,7 @@ from punie.errors import PunieError
 from punie.training.dataset.tokens import load_tokenizer
 from punie.training.loop.config import LoopConfig
 from punie.training.loop.recipes import ROUND, SCRATCH_IN_LOOP, recipe_for
-from punie.training.loop.replay import add_replay, questions
+from punie.training.loop.replay import add_replay, fold_round, questions
 from punie.training.loop.report import before_after_rows, table_text, write_report
 
 __all__ = ["LoopResult", "run_loop", "validate_model"]
@@ -480,6 +480,7 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
     built = build_dataset(traces, data, seed=config.seed, tokenizer_dir=last_model)
     if built.samples == 0:
         raise PunieError(f"{traces} has no usable traces (label turns with /good or /bad + fix)")
+    fold_round(data, workdir / "data")
     replayed = add_replay(data, workdir / "data", config.replay, config.seed)
     recipe = config.round_train or ROUND
     audit = audit_dataset(data, tokenizer=load_tokenizer(last_model))
