@@ -25,7 +25,15 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_replay", "fold_round", "kind_of", "neighbours", "questions", "restoring_counts"]
+__all__ = [
+    "add_replay",
+    "anchors",
+    "fold_round",
+    "kind_of",
+    "neighbours",
+    "questions",
+    "restoring_counts",
+]
 
 Pair = tuple[str, str]
 """A dataset row and its meta line."""
@@ -76,7 +84,11 @@ def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
     pool = [(r, m) for r, m in pool if not (_row_questions(r) & asked)]
     rng = random.Random(seed)
     budget = min(len(pool), per_sample * len(mine))
-    chosen = neighbours(mine, pool, min(budget, len(mine) * (per_sample // 2)))
+    anchored = anchors(mine, pool)
+    rest = [p for p in pool if p not in set(anchored)]
+    chosen = anchored + neighbours(
+        mine, rest, min(budget, len(mine) * (per_sample // 2)) - len(anchored)
+    )
     taken = set(chosen)
     groups: dict[tuple[str, ...], list[Pair]] = defaultdict(list)
     for pair in pool:
@@ -93,6 +105,37 @@ def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
     (data / "train.jsonl").write_text("".join(r + "\n" for r, _ in mixed), encoding="utf-8")
     (data / "train.meta.jsonl").write_text("".join(m + "\n" for _, m in mixed), encoding="utf-8")
     return len(chosen)
+
+
+def anchors(mine: list[Pair], pool: list[Pair]) -> list[Pair]:
+    """One sample of ``pool`` for every intent that calls a tool some corrected deployment
+    sample calls: the one whose question shares the most words with the corrections, its meta
+    marked ``anchor``. A correction is weighted (``repeat_corrected``), and alone it pulled
+    its tool's other questions along: fixing "the id of the test that breaks" turned "how
+    many tests it executed altogether" from ``len(r.tests)`` to ``r.failed`` on all three
+    repos. The anchors are weighted the same, so each sibling keeps its own answer."""
+    fixes = [(r, m) for r, m in mine if json.loads(m).get("corrected")]
+    tools = {str(t) for _, m in fixes for t in json.loads(m).get("tools") or ()}
+    if not tools:
+        return []
+    words: set[str] = set()
+    for row, _ in fixes:
+        words |= _words(row)
+    best: dict[str, tuple[float, int]] = {}
+    for index, (row, meta) in enumerate(pool):
+        info: Any = json.loads(meta)
+        intent = info.get("intent")
+        if not intent or not tools & {str(t) for t in info.get("tools") or ()}:
+            continue
+        own = _words(row)
+        score = len(own & words) / (len(own | words) or 1)
+        if intent not in best or score > best[intent][0]:
+            best[intent] = (score, index)
+    out: list[Pair] = []
+    for intent in sorted(best):
+        row, meta = pool[best[intent][1]]
+        out.append((row, json.dumps({**json.loads(meta), "anchor": True})))
+    return out
 
 
 def neighbours(mine: list[Pair], pool: list[Pair], n: int) -> list[Pair]:

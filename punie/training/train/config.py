@@ -34,9 +34,10 @@ class TrainConfig:
     val_batches: int = -1
     keep_all_checkpoints: bool = False
     repeat_corrected: int = 1
-    """How many times each pass visits a corrected sample (``corrected`` in the dataset's
-    ``train.meta.jsonl``): a round's few corrections are its signal among the replayed samples
-    around them, and the audit refuses duplicate rows, so the weight lives here."""
+    """How many times each pass visits a corrected sample and a replayed anchor (``corrected``
+    or ``anchor`` in the dataset's ``train.meta.jsonl``): a round's few corrections are its
+    signal among the replayed samples around them, and the audit refuses duplicate rows, so
+    the weight lives here."""
     select: Literal["best", "final"] = "best"
     """Which weights become the model: the checkpoint with the lowest validation loss, or the
     final ones (a round on a few deployment traces has too small a validation split to rank

@@ -183,8 +183,9 @@ def load_datasets(files: DatasetFiles, tokenizer: Any) -> tuple[Dataset, Dataset
 
 
 def corrected_rows(files: DatasetFiles) -> list[bool] | None:
-    """Which train rows are corrections (``corrected`` in ``train.meta.jsonl``, the line beside
-    each row that ``punie dataset build`` writes); ``None`` without a meta file that matches."""
+    """Which train rows are corrections or their anchors (``corrected`` or ``anchor`` in
+    ``train.meta.jsonl``, the line beside each row that ``punie dataset build`` and a round's
+    replay write); ``None`` without a meta file that matches."""
     meta = files.train.with_name("train.meta.jsonl")
     if not meta.is_file():
         return None
@@ -196,8 +197,7 @@ def corrected_rows(files: DatasetFiles) -> list[bool] | None:
             value: Any = json.loads(line)
         except json.JSONDecodeError as exc:
             raise PunieError(f"{meta}: malformed JSON ({exc.msg})") from exc
-        flags.append(
-            bool(cast(dict[str, Any], value).get("corrected")) if isinstance(value, dict) else False
-        )
+        item = cast(dict[str, Any], value) if isinstance(value, dict) else {}
+        flags.append(bool(item.get("corrected") or item.get("anchor")))
     rows = sum(1 for line in files.train.read_text(encoding="utf-8").splitlines() if line.strip())
     return flags if len(flags) == rows else None

@@ -342,7 +342,10 @@ def train_model(
     corrected = corrected_rows(files) if config.repeat_corrected > 1 else None
     if corrected is not None and any(corrected):
         train_data = Repeated(train_data, [config.repeat_corrected if c else 1 for c in corrected])
-        say(f"{sum(corrected)} corrected samples visited {config.repeat_corrected}x per pass")
+        say(
+            f"{sum(corrected)} corrected (or anchor) samples visited "
+            f"{config.repeat_corrected}x per pass"
+        )
     mx.reset_peak_memory()
     tic = time.perf_counter()
     with _stdout_to_stderr(quiet):
