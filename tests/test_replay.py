@@ -6,7 +6,15 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from punie.training.loop.replay import add_replay, kind_of, neighbours, questions, restoring_counts
+from punie.training.loop.replay import (
+    add_replay,
+    anchors,
+    fold_round,
+    kind_of,
+    neighbours,
+    questions,
+    restoring_counts,
+)
 
 
 def _write(folder: Path, samples: list[tuple[str, list[str]]]) -> None:
@@ -87,3 +95,83 @@ def test_add_replay_mixes_in_samples_and_never_repeats_a_question(tmp_path: Path
     kinds = Counter(kind_of(m) for m in metas)
     assert kinds[("pytest_run",)] >= 6 and kinds[()] >= 6  # both kinds keep their share
     assert add_replay(tmp_path / "round", tmp_path / "first", 0, seed=0) == 0
+
+
+def _split(folder: Path, name: str, samples: list[tuple[str, dict[str, object]]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [
+        json.dumps(
+            {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": "a"}]}
+        )
+        for q, _ in samples
+    ]
+    (folder / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows))
+    (folder / f"{name}.meta.jsonl").write_text("".join(json.dumps(m) + "\n" for _, m in samples))
+
+
+def _pairs(folder: Path) -> list[tuple[str, str]]:
+    rows, metas = (
+        (folder / f).read_text().splitlines() for f in ("train.jsonl", "train.meta.jsonl")
+    )
+    return list(zip(rows, metas, strict=True))
+
+
+def test_anchors_hold_each_sibling_of_a_corrected_tool(tmp_path: Path) -> None:
+    def meta(intent: str, tools: list[str]) -> dict[str, object]:
+        return {"intent": intent, "tools": tools, "source": "harvest"}
+
+    _split(
+        tmp_path / "pool",
+        "train",
+        [
+            ("How many tests ran in total?", meta("pytest.total", ["pytest_run"])),
+            ("Tell me the id of the test that fails.", meta("pytest.failing_test", ["pytest_run"])),
+            ("Name the failing test.", meta("pytest.failing_test", ["pytest_run"])),
+            ("How many tests failed?", meta("pytest.failed_count", ["pytest_run"])),
+            ("Where is Cart defined?", meta("definition.location", ["goto_definition"])),
+        ],
+    )
+    fix = {"intent": None, "tools": ["pytest_run"], "source": "deployment", "corrected": True}
+    good = {"intent": None, "tools": ["goto_definition"], "source": "deployment"}
+    _split(tmp_path / "round", "train", [("Tell me the id of the test that breaks.", fix)])
+    pool, mine = _pairs(tmp_path / "pool"), _pairs(tmp_path / "round")
+    picked = anchors(mine, pool)
+    metas = [json.loads(m) for _, m in picked]
+    assert sorted(m["intent"] for m in metas) == [
+        "pytest.failed_count",
+        "pytest.failing_test",
+        "pytest.total",
+    ]  # one per intent that calls pytest_run, none for goto_definition
+    assert all(m["anchor"] for m in metas)
+    best = next(r for r, m in picked if json.loads(m)["intent"] == "pytest.failing_test")
+    assert "the test that fails" in best  # worded most like the correction
+    assert anchors([(mine[0][0], json.dumps(good))], pool) == []  # no correction, no anchor
+    _split(tmp_path / "round", "train", [("Tell me the id of the test that breaks.", fix)])
+    assert add_replay(tmp_path / "round", tmp_path / "pool", 4, seed=0) == 4
+    replayed = (tmp_path / "round" / "train.jsonl").read_text().splitlines()
+    assert len(replayed) == len(set(replayed)) == 5  # an anchor is never replayed twice
+
+
+def test_fold_round_trains_every_deployment_sample(tmp_path: Path) -> None:
+    data, loop = tmp_path / "round", tmp_path / "loop"
+    deployed = [(f"question {i}?", {"source": "deployment", "n": i}) for i in range(10)]
+    _split(data, "train", deployed[:8])
+    _split(data, "valid", deployed[8:9])
+    _split(data, "test", deployed[9:])
+    _split(
+        loop,
+        "valid",
+        [(f"loop question {i}?", {"source": "harvest", "n": 100 + i}) for i in range(20)],
+    )
+    assert fold_round(data, loop, valid=8) == 2
+    rows = (data / "train.jsonl").read_text().splitlines()
+    metas = [json.loads(m) for m in (data / "train.meta.jsonl").read_text().splitlines()]
+    assert sorted(m["n"] for m in metas) == list(range(10))
+    for row, meta in zip(rows, metas, strict=True):  # rows and meta lines stay aligned
+        assert json.loads(row)["messages"][0]["content"] == f"question {meta['n']}?"
+    assert not (data / "test.jsonl").exists() and not (data / "test.meta.jsonl").exists()
+    valid = [json.loads(m)["n"] for m in (data / "valid.meta.jsonl").read_text().splitlines()]
+    assert valid == list(range(100, 108))
+    assert questions(data) == {f"question {i}?" for i in range(10)} | {
+        f"loop question {i}?" for i in range(8)
+    }

@@ -85,14 +85,15 @@ def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
     rng = random.Random(seed)
     budget = min(len(pool), per_sample * len(mine))
     anchored = anchors(mine, pool)
-    rest = [p for p in pool if p not in set(anchored)]
+    held = {row for row, _ in anchored}
+    rest = [p for p in pool if p[0] not in held]
     chosen = anchored + neighbours(
         mine, rest, min(budget, len(mine) * (per_sample // 2)) - len(anchored)
     )
-    taken = set(chosen)
+    taken = {row for row, _ in chosen}
     groups: dict[tuple[str, ...], list[Pair]] = defaultdict(list)
     for pair in pool:
-        if pair not in taken:
+        if pair[0] not in taken:
             groups[kind_of(pair[1])].append(pair)
     counts = restoring_counts(
         Counter(kind_of(m) for _, m in mine + chosen),
