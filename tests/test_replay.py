@@ -129,8 +129,6 @@ def test_anchors_hold_each_sibling_of_a_corrected_tool(tmp_path: Path) -> None:
             ("Name the failing test.", meta("pytest.failing_test", ["pytest_run"])),
             ("How many tests failed?", meta("pytest.failed_count", ["pytest_run"])),
             ("Where is Cart defined?", meta("definition.location", ["goto_definition"])),
-            ("What is pytest?", meta("direct.pytest", [])),
-            ("What is a test that breaks?", meta("direct.unit_test", [])),
         ],
     )
     fix = {"intent": None, "tools": ["pytest_run"], "source": "deployment", "corrected": True}
@@ -140,19 +138,18 @@ def test_anchors_hold_each_sibling_of_a_corrected_tool(tmp_path: Path) -> None:
     picked = anchors(mine, pool)
     metas = [json.loads(m) for _, m in picked]
     assert sorted(m["intent"] for m in metas) == [
-        "direct.unit_test",
         "pytest.failed_count",
         "pytest.failing_test",
         "pytest.total",
-    ]  # one per intent that calls pytest_run, none for goto_definition, one prose answer
+    ]  # one per intent that calls pytest_run, none for goto_definition
     assert all(m["anchor"] for m in metas)
     best = next(r for r, m in picked if json.loads(m)["intent"] == "pytest.failing_test")
     assert "the test that fails" in best  # worded most like the correction
     assert anchors([(mine[0][0], json.dumps(good))], pool) == []  # no correction, no anchor
     _split(tmp_path / "round", "train", [("Tell me the id of the test that breaks.", fix)])
-    assert add_replay(tmp_path / "round", tmp_path / "pool", 6, seed=0) == 6
+    assert add_replay(tmp_path / "round", tmp_path / "pool", 4, seed=0) == 4
     replayed = (tmp_path / "round" / "train.jsonl").read_text().splitlines()
-    assert len(replayed) == len(set(replayed)) == 7  # an anchor is never replayed twice
+    assert len(replayed) == len(set(replayed)) == 5  # an anchor is never replayed twice
 
 
 def test_fold_round_trains_every_deployment_sample(tmp_path: Path) -> None:

@@ -71,10 +71,7 @@ class LoopConfig:
     replay: int = 16
     """``--from-traces``: samples of the loop's own training data mixed in per deployment
     sample (rehearsal, against forgetting; :mod:`punie.training.loop.replay` picks them).
-    Measured on the loop's model and 30 labelled turns (every third held-out question, 5 bad
-    ones corrected), correct answers on the 45 cases they cover / the 45 others, from 37 / 41:
-    replay 8: 40 / 36; replay 16: 38 / 45; replay 24: 38 / 40; replay 16 with 80 steps:
-    40 / 39. On the previous loop's model, replay 16 gave 37 -> 35 / 40 -> 34."""
+    Measured rounds are in :data:`punie.training.loop.recipes.ROUND` and the README."""
     registry: Path | None = Path(".punie") / "models" / "trained.json"
     """Where the trained model is recorded for ``ask``/``repl`` (None: not recorded)."""
     extra_holdout_ok: bool = True

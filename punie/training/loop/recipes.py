@@ -27,18 +27,17 @@ PRETRAINED: Final = TrainConfig(
     val_batches=4,
     select="final",
 )
-"""LoRA rank 16 on all 30 layers, ~1.3 passes over the loop's ~750 training samples: ~2.6 s a
-step on 2 cores (batch 4, ~70 tokens a sample: programs rendered as Python blocks, and the
-``bare`` prompt style with no system line; 3.4 s with the brief line, and ~4 s before that
-with the XML call layout), for a loop of about 20 minutes (18 min 45 s and 20 min 33 s on
-two fresh clones, 93% right tool both times and 87% and 80% correct on the held-out suite,
-batch order then unseeded; 200 steps with the brief line: 19 min 8 s, 90% and 86%).
-``benchmarks/pretrained.py`` measures the alternatives (top-8 layers 1.2-1.5x faster, full
-fine-tuning 2.3x slower); 120 steps at 5e-4 reached the same validation loss (0.04) but
-answered 28% of the held-out suite. The last adapters are kept, not the checkpoint with the
-lowest validation loss: that loss is read off 4 batches, and on one loop's data it picked
-iteration 119 of 160, which answered 49% of the held-out suite where the last one answered
-63%."""
+"""LoRA rank 16 on all 30 layers, ~1.2 passes over the loop's ~830 training samples (batch
+4, ~70 tokens a sample: programs rendered as Python blocks, and the ``bare`` prompt style with
+no system line). 3.1 s a step on 2 cores in a 19 min 39 s loop (91% right tool, 81% correct on
+the held-out suite before the recovery traces and the new direct phrasings), 4.3 s on the
+same machine in a slow hour, whose loop took 26 min 20 s and gave 92% and 89% (two fresh
+clones, identical weights). ``benchmarks/pretrained.py`` measures the alternatives (top-8
+layers 1.2-1.5x faster, full fine-tuning 2.3x slower); 120 steps at 5e-4 reached the same
+validation loss (0.04) but answered 28% of the held-out suite. The last adapters are kept, not
+the checkpoint with the lowest validation loss: that loss is read off 4 batches, and on one
+loop's data it picked iteration 119 of 160, which answered 49% of the held-out suite where the
+last one answered 63%."""
 ROUND: Final = dataclasses.replace(
     PRETRAINED,
     iters=40,
@@ -51,10 +50,11 @@ ROUND: Final = dataclasses.replace(
     steps_per_eval=10**6,  # no mid-run evaluations: the final weights are kept
 )
 """``punie loop --from-traces``: LoRA on the last loop's model, its deployment samples mixed
-with replay (:mod:`punie.training.loop.replay`). Against Adam at 2e-5 on the same round, 5e-5
-learnt more and lost more (covered cases 40 against 38 of 45, the rest 36 against 39); SGD at
-0.02 did worse than Adam at 5e-5 in two of three rounds on the previous loop's model, and
-diverged at 0.2."""
+with replay (:mod:`punie.training.loop.replay`), corrections and their anchors visited 8 times
+per pass. On the loop's model and 30 labelled turns (5 corrected), correct answers on the 45
+covered cases / the 45 others, from 37 / 43: this recipe 39 / 40; without anchors 39 / 39;
+at 2e-5 36 / 38; unweighted with 3 of the 5 corrections split off (the old round) 37 / 40.
+SGD at 0.02 did worse than Adam at 5e-5 in two of three rounds on an earlier model."""
 SCRATCH: Final = TrainConfig(
     method="full", iters=300, batch_size=16, learning_rate=3e-3, warmup_steps=30, steps_per_eval=50
 )

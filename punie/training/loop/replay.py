@@ -109,34 +109,34 @@ def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
 
 
 def anchors(mine: list[Pair], pool: list[Pair]) -> list[Pair]:
-    """For each corrected deployment sample, one sample of ``pool`` for every intent that
-    calls one of its tools, and one prose answer: each the one whose question shares the most
-    words with that correction; their meta is marked ``anchor``. A correction is weighted
-    (``repeat_corrected``), and alone it pulled its neighbours along: fixing "the id of the
-    test that breaks" turned "how many tests it executed altogether" from ``len(r.tests)`` to
-    ``r.failed`` on all three repos. The anchors are weighted the same, so each sibling keeps
-    its own answer."""
-    infos: list[Any] = [json.loads(m) for _, m in pool]
-    words = [_words(r) for r, _ in pool]
-    picked: dict[int, None] = {}
-    for row, meta in mine:
-        fix: Any = json.loads(meta)
-        if not fix.get("corrected"):
+    """One sample of ``pool`` for every intent that calls a tool some corrected deployment
+    sample calls: the one whose question shares the most words with the corrections, its meta
+    marked ``anchor``. A correction is weighted (``repeat_corrected``), and alone it pulled
+    its tool's other questions along: fixing "the id of the test that breaks" turned "how
+    many tests it executed altogether" from ``len(r.tests)`` to ``r.failed`` on all three
+    repos. The anchors are weighted the same, so each sibling keeps its own answer."""
+    fixes = [(r, m) for r, m in mine if json.loads(m).get("corrected")]
+    tools = {str(t) for _, m in fixes for t in json.loads(m).get("tools") or ()}
+    if not tools:
+        return []
+    words: set[str] = set()
+    for row, _ in fixes:
+        words |= _words(row)
+    best: dict[str, tuple[float, int]] = {}
+    for index, (row, meta) in enumerate(pool):
+        info: Any = json.loads(meta)
+        intent = info.get("intent")
+        if not intent or not tools & {str(t) for t in info.get("tools") or ()}:
             continue
-        tools = {str(t) for t in fix.get("tools") or ()}
         own = _words(row)
-        best: dict[str, tuple[float, int]] = {}
-        for index, info in enumerate(infos):
-            called = {str(t) for t in info.get("tools") or ()}
-            if called and not tools & called:
-                continue
-            group = str(info.get("intent")) if called else "(prose)"
-            score = len(own & words[index]) / (len(own | words[index]) or 1)
-            if index not in picked and (group not in best or score > best[group][0]):
-                best[group] = (score, index)
-        for _, index in sorted(best.values(), key=lambda b: b[1]):
-            picked[index] = None
-    return [(pool[i][0], json.dumps({**json.loads(pool[i][1]), "anchor": True})) for i in picked]
+        score = len(own & words) / (len(own | words) or 1)
+        if intent not in best or score > best[intent][0]:
+            best[intent] = (score, index)
+    out: list[Pair] = []
+    for intent in sorted(best):
+        row, meta = pool[best[intent][1]]
+        out.append((row, json.dumps({**json.loads(meta), "anchor": True})))
+    return out
 
 
 def neighbours(mine: list[Pair], pool: list[Pair], n: int) -> list[Pair]:

@@ -183,7 +183,8 @@ def _scratch_text(
         "The same held-out suite: the pretrained base before training (first reply, "
         f"{_every(config.base_every)}, n={_n(before)}), after this loop "
         f"(n={_n(after)}), and punie's from-scratch 4.5M-parameter tiny model trained on "
-        "the same traces with its own recipe (full fine-tune, 200 iterations; "
+        "the same traces with its own recipe (full fine-tune, "
+        f"{(config.scratch_train or SCRATCH_IN_LOOP).iters} iterations; "
         f"{_every(config.scratch_every)}, n={_n(scratch)})."
     )
     table = _percent_table(
