@@ -161,7 +161,8 @@ def test_fold_round_trains_every_deployment_sample(tmp_path: Path) -> None:
     _split(
         loop,
         "valid",
-        [(f"loop question {i}?", {"source": "harvest", "n": 100 + i}) for i in range(20)],
+        [("question 3?", {"source": "harvest", "n": 99})]  # asked by a user too: not borrowed
+        + [(f"loop question {i}?", {"source": "harvest", "n": 100 + i}) for i in range(20)],
     )
     assert fold_round(data, loop, valid=8) == 2
     rows = (data / "train.jsonl").read_text().splitlines()

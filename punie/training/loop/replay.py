@@ -41,9 +41,10 @@ Pair = tuple[str, str]
 
 def fold_round(data: Path, source: Path, valid: int = 8) -> int:
     """Put every deployment sample of ``data`` into its train split, and the first ``valid``
-    samples of the loop's own valid split (``source``) in as its valid split; return how many
-    samples were moved. A round's labels are few and all of them are signal: split 80/10/10,
-    one measured round trained 2 of its 5 corrections and held the other 3 out. The borrowed
+    samples of the loop's own valid split (``source``) whose question the round does not ask in
+    as its valid split; return how many samples were moved. A round's labels are few and all
+    of them are signal: split 80/10/10, one measured round trained 2 of its 5 corrections and
+    held the other 3 out. The borrowed
     valid split gives a loss to watch; nothing is selected by it (the round keeps its final
     weights)."""
     moved: list[str] = []
@@ -58,10 +59,16 @@ def fold_round(data: Path, source: Path, valid: int = 8) -> int:
                 path.unlink()
     for text in moved:
         _append(data / "train.meta.jsonl", text)
-    for name in ("valid.jsonl", "valid.meta.jsonl"):
-        lines = (source / name).read_text(encoding="utf-8").splitlines()[:valid]
-        (data / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    asked = questions(data)  # a user may have asked a question the loop's valid split holds
+    rows, metas = ((source / n).read_text(encoding="utf-8").splitlines() for n in _VALID)
+    kept = [(r, m) for r, m in zip(rows, metas, strict=True) if not _row_questions(r) & asked]
+    for index, name in enumerate(_VALID):
+        text = "".join(pair[index] + "\n" for pair in kept[:valid])
+        (data / name).write_text(text, encoding="utf-8")
     return sum(len(text.splitlines()) for text in moved)
+
+
+_VALID = ("valid.jsonl", "valid.meta.jsonl")
 
 
 def _append(path: Path, text: str) -> None:

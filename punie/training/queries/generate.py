@@ -44,14 +44,23 @@ def _pick(
         for cand in chosen:
             if len(picks) == per_intent:
                 break
-            free = [p for p in allowed if (cand.target, p) not in used]
-            if not free:
-                continue
-            phrasing = rng.choice(free)
-            used.add((cand.target, phrasing))
-            picks.append((cand, phrasing))
+            phrasing = _unused_phrasing(rng, cand.target, allowed, used)
+            if phrasing is not None:
+                picks.append((cand, phrasing))
         round_ += 1
     return picks
+
+
+def _unused_phrasing(
+    rng: random.Random, target: str, allowed: list[int], used: set[tuple[str, int]]
+) -> int | None:
+    """A phrasing ``target`` has not been asked in yet (recorded in ``used``), or None."""
+    free = [p for p in allowed if (target, p) not in used]
+    if not free:
+        return None
+    phrasing = rng.choice(free)
+    used.add((target, phrasing))
+    return phrasing
 
 
 def _query(inv: Inventory, spec: IntentSpec, cand: Candidate, phrasing: int) -> Query:
@@ -85,11 +94,9 @@ def _recoveries(
     for cand, _ in picks:
         if len(out) == count:
             break
-        free = [p for p in allowed if (cand.target, p) not in used]
-        if not free:
+        phrasing = _unused_phrasing(rng, cand.target, allowed, used)
+        if phrasing is None:
             continue
-        phrasing = rng.choice(free)
-        used.add((cand.target, phrasing))
         plain = _query(inv, spec, cand, phrasing)
         query = dataclasses.replace(
             plain, uid=query_uid(inv.name, f"{spec.intent}+recovery", cand.target, phrasing)
