@@ -205,6 +205,9 @@ def test_a_reply_stuck_in_a_loop_stops_before_max_tokens(tiny_model: Path) -> No
         for backend in (single, batched):
             gen = backend.generate(messages)
             assert gen.finish_reason == "loop" and gen.completion_tokens < 256, gen
+            # read as a failed reply (the model is asked again), never as an answer
+            parsed = parse_reply(gen.text, looped=gen.looped)
+            assert isinstance(parsed, ParseFailure) and "repeating" in parsed.message
     finally:
         batched.close()
 
@@ -223,7 +226,7 @@ def test_mlx_backend_generates_with_identity_and_prompt(
     assert gen.prompt == render_prompt(mlx_backend.tokenizer, messages, "brief")
     assert gen.prompt.endswith("<|im_start|>assistant\n") and "<function>" not in gen.prompt
     assert 0 < gen.completion_tokens <= 16 and 10 < gen.prompt_tokens < 60
-    assert gen.finish_reason in {"stop", "length"} and gen.latency_s > 0
+    assert gen.finish_reason in {"stop", "length", "loop"} and gen.latency_s > 0
     again = mlx_backend.generate(messages)  # served from the prefix cache: same greedy reply
     assert again.text == gen.text and again.extra["cached_prompt_tokens"] > 0
     identity = mlx_backend.identity

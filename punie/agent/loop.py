@@ -130,7 +130,9 @@ async def run_turn(
             except Exception as exc:
                 turn.stop_reason, turn.error = "backend_error", f"{type(exc).__name__}: {exc}"
                 break
-            parsed = parse_reply(gen.text, gen.tool_calls, truncated=gen.truncated)
+            parsed = parse_reply(
+                gen.text, gen.tool_calls, truncated=gen.truncated, looped=gen.looped
+            )
             step: Step
             if isinstance(parsed, DirectAnswer):
                 step = Step(index, count, gen, "direct_answer")

@@ -252,12 +252,20 @@ def parse_reply(
     tool_calls: Sequence[Mapping[str, Any]] | None = None,
     *,
     truncated: bool = False,
+    looped: bool = False,
 ) -> ParseResult:
     """Read one model reply. ``tool_calls`` are the OpenAI-style calls a server returned;
-    ``truncated`` says the reply stopped at the token limit. ``<think>`` blocks are skipped."""
+    ``truncated`` says the reply stopped at the token limit, ``looped`` that it was stopped
+    repeating itself (never an answer, though it holds no code). ``<think>`` blocks are
+    skipped."""
     text = _THINK.sub("", text)
     if tool_calls:
         return _from_openai(tool_calls, text.strip())
+    if looped:
+        return ParseFailure(
+            "Your reply kept repeating the same few words and was stopped. Reply again with a "
+            f"short program or a short answer. {_HOW_TO_REPLY}"
+        )
     for reader in (_from_xml, _from_fence):
         found = reader(text)
         if found is not None:

@@ -19,7 +19,8 @@ class Generation:
     ``tool_calls`` are OpenAI-style calls when the backend parsed them (an HTTP server), else
     empty and the calls are in ``text``. ``prompt`` is the exact prompt text the model saw when
     the backend rendered it itself (``None`` when a server rendered it). ``finish_reason`` is
-    ``"stop"``, ``"length"`` (cut off by ``max_tokens``) or what the server said.
+    ``"stop"``, ``"length"`` (cut off by ``max_tokens``), ``"loop"`` (stopped repeating a few
+    tokens: :func:`punie.agent.backends.stops.looping`) or what the server said.
     """
 
     text: str
@@ -34,6 +35,10 @@ class Generation:
     @property
     def truncated(self) -> bool:
         return self.finish_reason == "length"
+
+    @property
+    def looped(self) -> bool:
+        return self.finish_reason == "loop"
 
 
 class Backend(Protocol):
