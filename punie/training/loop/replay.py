@@ -44,40 +44,17 @@ def fold_round(data: Path, source: Path, valid: int = 8) -> int:
     samples of the loop's own valid split (``source``) whose question the round does not ask in
     as its valid split; return how many samples were moved. A round's labels are few and all
     of them are signal: split 80/10/10, one measured round trained 2 of its 5 corrections and
-    held the other 3 out. The borrowed
-    valid split gives a loss to watch; nothing is selected by it (the round keeps its final
-    weights)."""
-    moved: list[str] = []
-    for split in ("valid", "test"):
-        for name in (f"{split}.jsonl", f"{split}.meta.jsonl"):
-            path = data / name
-            if path.is_file():
-                if name.endswith(".meta.jsonl"):
-                    moved.append(path.read_text(encoding="utf-8"))
-                else:
-                    _append(data / "train.jsonl", path.read_text(encoding="utf-8"))
-                path.unlink()
-    for text in moved:
-        _append(data / "train.meta.jsonl", text)
-    asked = questions(data)  # a user may have asked a question the loop's valid split holds
-    rows, metas = ((source / n).read_text(encoding="utf-8").splitlines() for n in _VALID)
-    kept = [(r, m) for r, m in zip(rows, metas, strict=True) if not _row_questions(r) & asked]
-    for index, name in enumerate(_VALID):
-        text = "".join(pair[index] + "\n" for pair in kept[:valid])
-        (data / name).write_text(text, encoding="utf-8")
-    return sum(len(text.splitlines()) for text in moved)
-
-
-_VALID = ("valid.jsonl", "valid.meta.jsonl")
-
-
-def _append(path: Path, text: str) -> None:
-    if not text.strip():
-        return
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if existing and not existing.endswith("\n"):
-        existing += "\n"
-    path.write_text(existing + text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+    held the other 3 out. The borrowed valid split gives a loss to watch; nothing is selected
+    by it (the round keeps its final weights)."""
+    held = _pairs(data, "valid") + _pairs(data, "test")
+    mine = _pairs(data) + held
+    _write(data, "train", mine)
+    for name in ("test.jsonl", "test.meta.jsonl"):
+        (data / name).unlink(missing_ok=True)
+    asked = {q for row, _ in mine for q in _row_questions(row)}  # a user may ask one of them
+    borrowed = [p for p in _pairs(source, "valid") if not _row_questions(p[0]) & asked]
+    _write(data, "valid", borrowed[:valid])
+    return len(held)
 
 
 def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
@@ -110,8 +87,7 @@ def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
     chosen += [p for k, n in counts.items() for p in rng.sample(groups[k], n)]
     mixed = mine + chosen
     rng.shuffle(mixed)
-    (data / "train.jsonl").write_text("".join(r + "\n" for r, _ in mixed), encoding="utf-8")
-    (data / "train.meta.jsonl").write_text("".join(m + "\n" for _, m in mixed), encoding="utf-8")
+    _write(data, "train", mixed)
     return len(chosen)
 
 
@@ -212,8 +188,14 @@ def questions(data: Path) -> set[str]:
     return found
 
 
-def _pairs(folder: Path) -> list[Pair]:
-    rows, metas = (folder / name for name in ("train.jsonl", "train.meta.jsonl"))
+def _write(folder: Path, split: str, pairs: list[Pair]) -> None:
+    for index, name in enumerate((f"{split}.jsonl", f"{split}.meta.jsonl")):
+        text = "".join(pair[index] + "\n" for pair in pairs)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def _pairs(folder: Path, split: str = "train") -> list[Pair]:
+    rows, metas = (folder / name for name in (f"{split}.jsonl", f"{split}.meta.jsonl"))
     if not rows.is_file() or not metas.is_file():
         return []
     lines = rows.read_text(encoding="utf-8").splitlines()

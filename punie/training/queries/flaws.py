@@ -69,16 +69,14 @@ def _field_slip(program: str, key: int) -> str | None:
 def _name_slip(program: str, key: int) -> str | None:
     """The first later read of an assigned result through another (unassigned) name."""
     assigned = _ASSIGN.findall(program)
+    others = [v for v in _VARS if v not in assigned]
     for name in assigned:
-        use = re.search(rf"\b{re.escape(name)}\.", program[program.index(f"{name} = ") + 1 :])
-        if use is None:
+        after = program.index(f"{name} = ") + len(name)
+        use = re.compile(rf"\b{re.escape(name)}\.").search(program, after)
+        if use is None or not others:
             continue
-        others = [v for v in _VARS if v != name and v not in assigned]
-        if not others:
-            continue
-        start = program.index(f"{name} = ") + 1 + use.start()
         other = others[key % len(others)]
-        return program[:start] + other + program[start + len(name) :]
+        return program[: use.start()] + other + program[use.start() + len(name) :]
     return None
 
 
