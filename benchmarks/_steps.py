@@ -27,9 +27,18 @@ class StepRun:
 
 
 def train_steps(
-    model_dir: Path, data: Path, method: str, iters: int, batch_size: int, **options: Any
+    model_dir: Path,
+    data: Path,
+    method: str,
+    iters: int,
+    batch_size: int,
+    *,
+    loss: Any = None,
+    batches: Any = None,
+    **options: Any,
 ) -> StepRun:
-    """Load ``model_dir`` and train ``iters`` measured steps (plus one warm-up) on ``data``."""
+    """Load ``model_dir`` and train ``iters`` measured steps (plus one warm-up) on ``data``
+    (mlx-lm's own loss and batches unless ``loss`` / ``batches`` are given)."""
     from punie.model.mlx_api import module
     from punie.training.train.config import TrainConfig
     from punie.training.train.data import find_dataset_files, load_datasets
@@ -65,5 +74,7 @@ def train_steps(
                 adapter_file=str(Path(tmp) / "a.safetensors"),
             ),
             training_callback=Callback(),
+            **({"loss": loss} if loss is not None else {}),
+            **({"iterate_batches": batches} if batches is not None else {}),
         )
     return StepRun(model, tokenizer, train_set, reports[1:] or reports)

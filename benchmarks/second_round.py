@@ -8,6 +8,7 @@ labels each turn: ``good`` when its answer is right, else ``bad`` with the corre
 correct answers on the suite before and after, on the cases the traces cover and on the rest.
 
     uv run python benchmarks/second_round.py [--workdir runs/loop] [--every 3] [--replay 8 16]
+        [--start model base]   # continue the loop's model, or retrain the base with the traces
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -113,6 +114,13 @@ def main() -> None:
     parser.add_argument("--replay", type=int, nargs="+", default=[16])
     parser.add_argument("--iters", type=int, default=None, help="round steps (default ROUND's)")
     parser.add_argument(
+        "--start",
+        nargs="+",
+        choices=["model", "base"],
+        default=["model"],
+        help="continue the loop's model (replay) or retrain the base on the loop's data + traces",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         nargs="+",
@@ -137,9 +145,10 @@ def main() -> None:
     from _table import table
 
     from punie.training.loop.config import LoopConfig
-    from punie.training.loop.recipes import ROUND
+    from punie.training.loop.recipes import PRETRAINED, ROUND
     from punie.training.loop.replay import questions
     from punie.training.loop.run import run_from_traces
+    from punie.training.train.config import TrainConfig
 
     workdir: Path = args.workdir
     bench = workdir / "second-round"
@@ -160,21 +169,34 @@ def main() -> None:
         for label, recipe in recipes[1:] or recipes
         for repeat in args.repeat or [recipe.repeat_corrected]
     ]
-    for label, recipe in settings:
-        if args.iters is not None:
-            recipe = dataclasses.replace(recipe, iters=args.iters)
-        for replay in args.replay:
-            loop = LoopConfig(workdir=workdir, registry=None, replay=replay, round_train=recipe)
-            result = anyio.run(run_from_traces, loop, db, print)
-            name = f"{label}-replay-{replay}-steps-{recipe.iters}-repeat-{recipe.repeat_corrected}"
-            kept = bench / name.replace(":", "-")
-            shutil.rmtree(kept, ignore_errors=True)
-            shutil.copytree(result.workdir, kept, ignore=shutil.ignore_patterns("*.safetensors"))
-            split = _split(result.before, result.after, questions(result.workdir / "data"))
-            setting = [label, str(replay), str(recipe.iters), str(recipe.repeat_corrected)]
-            rows.append([*setting, *split.values()])
-            header = ["round", "replay", "steps", "repeat", "covered", "rest", "direct", "overall"]
-            print(table(header, rows))
+    runs: list[tuple[str, TrainConfig, int, Literal["model", "base"]]] = []
+    for start in cast(list[Literal["model", "base"]], args.start):
+        if start == "base":  # the first round's recipe, scaled to the data (see _retrain_recipe)
+            for repeat in args.repeat or [ROUND.repeat_corrected]:
+                retrain = dataclasses.replace(PRETRAINED, repeat_corrected=repeat)
+                runs.append(("retrain", retrain, 0, start))
+            continue
+        for label, recipe in settings:
+            if args.iters is not None:
+                recipe = dataclasses.replace(recipe, iters=args.iters)
+            for replay in args.replay:
+                runs.append((label, recipe, int(replay), start))
+    for label, recipe, replay, start in runs:
+        loop = LoopConfig(
+            workdir=workdir, registry=None, replay=replay, round_train=recipe, round_from=start
+        )
+        result = anyio.run(run_from_traces, loop, db, print)
+        card = json.loads((result.workdir / "train" / "model_card.json").read_text())
+        steps, repeat = card["config"]["iters"], card["config"]["repeat_corrected"]
+        name = f"{label}-replay-{replay}-steps-{steps}-repeat-{repeat}"
+        kept = bench / name.replace(":", "-")
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(result.workdir, kept, ignore=shutil.ignore_patterns("*.safetensors"))
+        split = _split(result.before, result.after, questions(result.workdir / "data"))
+        setting = [label, str(replay), str(steps), str(repeat)]
+        rows.append([*setting, *split.values()])
+        header = ["round", "replay", "steps", "repeat", "covered", "rest", "direct", "overall"]
+        print(table(header, rows))
 
 
 if __name__ == "__main__":

@@ -27,25 +27,25 @@ from punie.training.queries.teacher import SynthesizerTeacher
 from tests.conftest import copy_sandbox
 
 
-async def _deployment_traces(db: Path, repo: Path) -> int:
+async def _deployment_traces(db: Path, repo: Path) -> list[str]:
     """REPL-like turns on ``repo``, recorded and labelled as a user would: good ones ``good``,
-    and one ``bad`` with a corrected program. Returns how many turns were labelled."""
+    and one ``bad`` with a corrected program. Returns the questions labelled."""
     async with ToolContext.at(repo) as ctx, Executor(ctx) as executor:
         inventory = await build_inventory(ctx, "shop")
         queries = [q for q in generate_queries(inventory, per_intent=1) if q.category != "direct"]
         teacher = SynthesizerTeacher(queries)
         teacher.prompt_style = "brief"  # as the trained model is prompted in the REPL
-        labelled = 0
+        labelled: list[str] = []
         with TraceStore(db) as store:
             for query in queries[:8]:
                 turn = await run_turn(query.question, teacher, executor, max_steps=1)
                 meta = TurnMeta.collect(repo, "mlx:deployed-model")
                 turn_id = store.record_turn(turn, meta, [EXECUTE_CODE_TOOL])
-                if labelled == 0:
+                if not labelled:
                     store.set_label(turn_id, "bad", synthesize(query))
                 else:
                     store.set_label(turn_id, "good")
-                labelled += 1
+                labelled.append(query.question)
     return labelled
 
 
@@ -104,8 +104,8 @@ def test_miniature_loop(tmp_path: Path) -> None:
 
     # the retraining path real users take: labelled deployment traces, LoRA on the last model
     traces = tmp_path / "deployed.db"
-    labelled = anyio.run(_deployment_traces, traces, copy_sandbox("shop", tmp_path))
-    assert labelled == 8
+    asked = set(anyio.run(_deployment_traces, traces, copy_sandbox("shop", tmp_path)))
+    assert len(asked) == 8
     again = anyio.run(run_from_traces, config, traces, messages.append)
     assert again.workdir == work / "from-traces" and again.report.is_file()
     card = json.loads((again.workdir / "data" / "dataset_card.json").read_text())
@@ -114,6 +114,25 @@ def test_miniature_loop(tmp_path: Path) -> None:
     assert again.after["overall"]["n"] == 4
     # the shop traces cover none of the taskcli suite: all four cases are "not covered"
     assert "| not covered | 4 |" in again.report.read_text()
+
+    # the other round: the base retrained on the loop's data with the traces added
+    loop_rows = (work / "data" / "train.jsonl").read_text().splitlines()
+    fresh = dataclasses.replace(config, round_from="base")
+    third = anyio.run(run_from_traces, fresh, traces, messages.append)
+    rows = (third.workdir / "data" / "train.jsonl").read_text().splitlines()
+
+    def user(row: str) -> str:
+        return next(m["content"] for m in json.loads(row)["messages"] if m["role"] == "user")
+
+    # every loop sample is kept but where a user asked its question (the labelled one wins)
+    kept = [r for r in loop_rows if user(r) not in asked]
+    assert set(kept) <= set(rows) and len(rows) == len(kept) + 8
+    trained_card = json.loads((third.workdir / "train" / "model_card.json").read_text())
+    assert trained_card["base_model"]["path"] == str(base)  # not the loop's model
+    assert trained_card["config"]["repeat_corrected"] == 8
+    visits = len(rows) + 7  # the one correction, visited 8 times a pass
+    assert trained_card["config"]["iters"] == round(4 * visits / len(loop_rows))
+    assert "retrained from the base model" in third.report.read_text()
 
 
 def test_loop_refuses_a_missing_base_model_before_any_work(tmp_path: Path) -> None:

@@ -405,7 +405,7 @@ def test_corrected_samples_are_visited_more_often(
     assert len(view) == len(rows) + 2
     seen = [
         int(length)
-        for _, lengths in iterate_batches(view, 1, 2048, seed=0)
+        for _, lengths, _, _ in iterate_batches(view, 1, 2048, seed=0)
         for length in lengths[:, 1].tolist()
     ]
     assert seen.count(train.lengths[0]) >= 3
@@ -656,24 +656,69 @@ def test_tight_batches_give_mlx_lm_batches_loss(tiny: Path, dataset: Path) -> No
     equals the loss over mlx-lm's own batches (padded to 1 + a multiple of 32)."""
     from punie.training.train.batches import iterate_batches
     from punie.training.train.data import find_dataset_files, load_datasets
-    from punie.training.train.loss import masked_loss
+    from punie.training.train.loss import masked_loss, output_layer
 
     model, tokenizer = module("mlx_lm").load(str(tiny))
     train, _, _ = load_datasets(find_dataset_files(dataset), tokenizer)
     reference = module("mlx_lm.tuner.trainer").iterate_batches
 
-    def total(batches: Any) -> tuple[float, int, list[int]]:
+    def total(batches: Any, gathered: bool = True) -> tuple[float, int, list[int]]:
         loss_sum, tokens, widths = 0.0, 0, []
-        for batch, lengths in batches:
-            loss, ntoks = masked_loss(model, batch, lengths)
+        for batch in batches:
+            loss, ntoks = masked_loss(model, *(batch if gathered else batch[:2]))
             loss_sum += float(loss.item()) * int(ntoks.item())
             tokens += int(ntoks.item())
-            widths.append(int(batch.shape[1]))
+            widths.append(int(batch[0].shape[1]))
         return loss_sum / tokens, tokens, widths
 
+    assert output_layer(model) is not None  # the output layer runs on trained positions only
     ours = total(iterate_batches(train.mlx_dataset, 2, 2048, seed=0))
+    every = total(iterate_batches(train.mlx_dataset, 2, 2048, seed=0), gathered=False)
     theirs = total(reference(train.mlx_dataset, 2, 2048, seed=0))
-    assert ours[1] == theirs[1] > 0
+    assert ours[1] == every[1] == theirs[1] > 0
     assert ours[0] == pytest.approx(theirs[0], rel=1e-4)
+    assert ours[0] == pytest.approx(every[0], rel=1e-5)
     assert sum(ours[2]) < sum(theirs[2])  # less padding
     assert max(train.lengths) <= max(ours[2]) < max(train.lengths) + 8
+
+
+def test_output_layer_on_trained_positions_gives_the_same_loss_and_gradients(
+    tmp_path: Path,
+) -> None:
+    """On the imported SmolLM2 (llama, tied embedding) under LoRA, the loss with the output
+    layer run on the trained positions only equals the loss over every position's logits,
+    and so do its gradients; a padding position (weight 0) adds nothing."""
+    import mlx.nn as nn
+    import numpy as np
+    from mlx.utils import tree_flatten
+
+    from punie.training.base_model.importer import SMOLLM2, import_gguf, smollm2_gguf
+    from punie.training.train.batches import trained_positions
+    from punie.training.train.loss import masked_loss, output_layer
+
+    out = tmp_path / "smollm2"
+    import_gguf(smollm2_gguf(), out, source={"wheel": SMOLLM2.spec})
+    model, _ = module("mlx_lm").load(str(out))
+    model.freeze()
+    module("mlx_lm.tuner.utils").linear_to_lora_layers(
+        model, 2, {"rank": 4, "scale": 20.0, "dropout": 0.0}
+    )
+    assert output_layer(model) is not None
+    rng = np.random.default_rng(0)
+    width = 21
+    batch = mx.array(rng.integers(1, 49000, (3, width)).astype(np.int32))
+    offsets, lengths = [5, 0, 12], [21, 9, 17]
+    spans = mx.array(list(zip(offsets, lengths, strict=True)))
+    positions, weights = trained_positions(offsets, lengths, width - 1)
+    assert int(weights.sum().item()) == (21 - 5) + (9 - 1) + (17 - 12)  # offset 0: from 1
+    assert positions.shape[0] % 32 == 0
+    grad = nn.value_and_grad(model, masked_loss)
+    (every, n_every), g_every = grad(model, batch, spans)
+    (picked, n_picked), g_picked = grad(model, batch, spans, positions, weights)
+    assert int(n_every.item()) == int(n_picked.item())
+    assert float(picked.item()) == pytest.approx(float(every.item()), rel=1e-5)
+    flat_every, flat_picked = dict(tree_flatten(g_every)), dict(tree_flatten(g_picked))
+    assert flat_every.keys() == flat_picked.keys() and flat_every
+    for name, value in flat_every.items():
+        scale = float(mx.abs(value).max().item()) or 1.0
+        assert float(mx.abs(value - flat_picked[name]).max().item()) < 1e-4 * scale, name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from punie.agent.loop import MAX_STEPS, MAX_TOKENS
 from punie.training.train.config import TrainConfig
@@ -66,6 +67,10 @@ class LoopConfig:
     base_model: Path | None = None
     """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
     first use (:func:`punie.training.base_model.importer.ensure_default_base`)."""
+    round_from: Literal["base", "model"] = "model"
+    """``--from-traces``: ``model`` continues the last loop's model on the deployment samples
+    and replay; ``base`` retrains the base model on the loop's whole training split with the
+    deployment samples added (the first round's recipe, its steps scaled to the data)."""
     round_train: TrainConfig | None = None
     """``--from-traces``: the round's recipe (None: :data:`punie.training.loop.recipes.ROUND`)."""
     replay: int = 16

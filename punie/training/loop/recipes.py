@@ -23,7 +23,7 @@ PRETRAINED: Final = TrainConfig(
     warmup_steps=10,
     lora_rank=16,
     num_layers=-1,
-    steps_per_eval=240,  # the last weights are kept: a mid-run loss only costs time (~10 s)
+    steps_per_eval=240,  # unused: the last weights are kept, so nothing is evaluated mid-run
     val_batches=4,
     select="final",
 )

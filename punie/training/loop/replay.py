@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "add_all",
     "add_replay",
     "anchors",
     "fold_round",
@@ -89,6 +90,19 @@ def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
     rng.shuffle(mixed)
     _write(data, "train", mixed)
     return len(chosen)
+
+
+def add_all(data: Path, source: Path, seed: int) -> int:
+    """Append to ``data``'s train split every sample of ``source``'s train split whose
+    question the round does not already hold (shuffled in); return how many. For a round that
+    retrains from the base model: the first round's data, and the deployment samples on top."""
+    mine = _pairs(data)
+    asked = questions(data)
+    pool = [(r, m) for r, m in _pairs(source) if not (_row_questions(r) & asked)]
+    mixed = mine + pool
+    random.Random(seed).shuffle(mixed)
+    _write(data, "train", mixed)
+    return len(pool)
 
 
 def anchors(mine: list[Pair], pool: list[Pair]) -> list[Pair]:

@@ -22,8 +22,10 @@ from punie.errors import PunieError
 from punie.training.dataset.tokens import load_tokenizer
 from punie.training.loop.config import LoopConfig
 from punie.training.loop.recipes import ROUND, SCRATCH_IN_LOOP, recipe_for
-from punie.training.loop.replay import add_replay, fold_round, questions
+from punie.training.loop.replay import add_all, add_replay, fold_round, questions
 from punie.training.loop.report import before_after_rows, table_text, write_report
+from punie.training.train.config import TrainConfig
+from punie.training.train.data import corrected_rows, find_dataset_files
 
 __all__ = ["LoopResult", "run_loop", "validate_model"]
 
@@ -460,8 +462,28 @@ async def run_loop(config: LoopConfig, say: Say) -> LoopResult:
     )
 
 
+def _retrain_recipe(
+    config: LoopConfig, base: Path, card: dict[str, Any], data: Path, source: Path
+) -> TrainConfig:
+    """The first round's recipe for a round that retrains ``base``: its steps scaled by how
+    many more samples a pass visits (the deployment samples, corrections ``repeat`` times),
+    so each sample is seen as often as in the first round."""
+    recipe = config.round_train or dataclasses.replace(
+        config.train or recipe_for(base), repeat_corrected=ROUND.repeat_corrected
+    )
+    if config.iters:
+        return dataclasses.replace(recipe, iters=config.iters)
+    first = int(card.get("config", {}).get("iters") or recipe.iters)
+    flags = corrected_rows(find_dataset_files(data)) or []
+    visits = sum(recipe.repeat_corrected if c else 1 for c in flags)
+    loop_rows = len((source / "train.jsonl").read_text(encoding="utf-8").splitlines()) or 1
+    return dataclasses.replace(recipe, iters=max(1, round(first * visits / loop_rows)))
+
+
 async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopResult:
-    """Retrain the last loop's model on deployment traces (labelled REPL sessions) with LoRA."""
+    """Retrain on deployment traces (labelled REPL sessions): continue the last loop's model
+    with LoRA on them and replay, or (``round_from="base"``) retrain the base model on the
+    loop's data with them added."""
     from punie.training.dataset.audit import audit_dataset
     from punie.training.dataset.build import build_dataset
     from punie.training.train.run import train_model
@@ -482,8 +504,24 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
     if built.samples == 0:
         raise PunieError(f"{traces} has no usable traces (label turns with /good or /bad + fix)")
     fold_round(data, workdir / "data")
-    replayed = add_replay(data, workdir / "data", config.replay, config.seed)
-    recipe = config.round_train or ROUND
+    if config.round_from == "base":
+        from punie.training.base_model.importer import ensure_default_base
+
+        start = config.base_model or ensure_default_base()
+        replayed = add_all(data, workdir / "data", config.seed)
+        recipe = _retrain_recipe(config, start, card, data, workdir / "data")
+        mixed = f"the loop's {replayed} training samples, retrained from the base model {start}"
+    else:
+        start = last_model
+        replayed = add_replay(data, workdir / "data", config.replay, config.seed)
+        recipe = config.round_train or ROUND
+        recipe = dataclasses.replace(
+            recipe, iters=max(20, config.iters // 5) if config.iters else recipe.iters
+        )
+        mixed = (
+            f"{replayed} samples replayed from the loop's own training split "
+            "(so the rest is not forgotten)"
+        )
     audit = audit_dataset(data, tokenizer=load_tokenizer(last_model))
     if audit.errors:
         raise PunieError(f"dataset {data} fails the audit: {audit.errors[0]}")
@@ -492,13 +530,9 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
     trained = await anyio.to_thread.run_sync(
         lambda: train_model(
             data,
-            last_model,
+            start,
             round_dir / "train",
-            dataclasses.replace(
-                recipe,
-                iters=max(20, config.iters // 5) if config.iters else recipe.iters,
-                seed=config.seed,
-            ),
+            dataclasses.replace(recipe, seed=config.seed),
             quiet=True,
             log=say,
         )
@@ -516,8 +550,8 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
     seconds["validate"] = time.perf_counter() - started
     sections = {
         "Deployment traces": (
-            f"{built.samples} samples from {traces}, trained together with {replayed} samples "
-            f"replayed from the loop's own training split (so the rest is not forgotten)."
+            f"{built.samples} samples from {traces}, trained together with {mixed}, "
+            f"{recipe.iters} steps, corrections visited {recipe.repeat_corrected}x per pass."
         ),
         "Cases the traces cover, and the rest": _coverage_text(before, after, data),
         "Time": "\n".join(f"- {k}: {v:.1f} s" for k, v in seconds.items()),

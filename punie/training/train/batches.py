@@ -5,6 +5,9 @@ samples are short (a question and a program, ~50-120 tokens), so that is a quart
 every step spent on padding, which on a CPU is compute-bound time. This is the same contract
 (samples sorted by length into batches, batches visited in a seeded random order, ``(tokens,
 (offset, length))`` per row) with tight padding; the masked loss never reads the padding.
+Each batch also carries the flat indices of its trained target positions (padded to a
+multiple of 32 with weight 0), so the loss runs the output layer there only
+(:mod:`punie.training.train.loss`).
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from typing import Any
 import mlx.core as mx
 import numpy as np
 
-__all__ = ["PAD_TO", "Repeated", "iterate_batches"]
+__all__ = ["PAD_TO", "POSITIONS_PAD_TO", "Repeated", "iterate_batches", "trained_positions"]
 
 PAD_TO = 8
+POSITIONS_PAD_TO = 32
 
 
 def iterate_batches(
@@ -27,7 +31,7 @@ def iterate_batches(
     loop: bool = False,
     seed: int | None = None,
     comm_group: Any = None,
-) -> Iterator[tuple[mx.array, mx.array]]:
+) -> Iterator[tuple[mx.array, mx.array, mx.array, mx.array]]:
     """Batches of ``dataset`` (an mlx-lm ``CacheDataset`` of ``(tokens, offset)`` items)."""
     if comm_group is not None and comm_group.size() > 1:
         raise ValueError("punie's batches are for one process")
@@ -49,9 +53,31 @@ def iterate_batches(
             array = np.zeros((len(rows), width), np.int32)
             for k, row in enumerate(tokens):
                 array[k, : len(row)] = row
-            yield mx.array(array), mx.array(list(zip(offsets, lengths, strict=True)))
+            positions, weights = trained_positions(offsets, lengths, width - 1)
+            spans = mx.array(list(zip(offsets, lengths, strict=True)))
+            yield mx.array(array), spans, positions, weights
         if not loop:
             break
+
+
+def trained_positions(
+    offsets: list[int], lengths: list[int], width: int
+) -> tuple[mx.array, mx.array]:
+    """Flat indices into a batch's ``[:, 1:]`` targets (rows ``width`` long) of the trained
+    positions, ``[offset - 1, length - 1)`` in each row (the mask of ``masked_loss``), padded
+    to a multiple of :data:`POSITIONS_PAD_TO` (few distinct shapes, so few compilations), and
+    their weights (0 for the padding)."""
+    flat = [
+        row * width + j
+        for row, (offset, length) in enumerate(zip(offsets, lengths, strict=True))
+        for j in range(max(offset - 1, 0), length - 1)
+    ]
+    size = max(POSITIONS_PAD_TO, -(-len(flat) // POSITIONS_PAD_TO) * POSITIONS_PAD_TO)
+    weights = np.zeros(size, np.float32)
+    weights[: len(flat)] = 1.0
+    indices = np.zeros(size, np.int32)
+    indices[: len(flat)] = flat
+    return mx.array(indices), mx.array(weights)
 
 
 class Repeated:
