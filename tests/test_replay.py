@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from punie.training.loop.replay import (
+    add_all,
     add_replay,
     anchors,
     fold_round,
@@ -176,3 +177,39 @@ def test_fold_round_trains_every_deployment_sample(tmp_path: Path) -> None:
     assert questions(data) == {f"question {i}?" for i in range(10)} | {
         f"loop question {i}?" for i in range(8)
     }
+
+
+def test_add_all_keeps_the_whole_first_round_but_a_question_a_user_asked(tmp_path: Path) -> None:
+    data, loop = tmp_path / "round", tmp_path / "loop"
+    _split(data, "train", [("question 3?", {"source": "deployment", "n": 3, "corrected": True})])
+    first = [(f"question {i}?", {"source": "harvest", "n": 100 + i}) for i in range(12)]
+    _split(loop, "train", first)
+    assert add_all(data, loop, seed=0) == 11  # the user's labelled "question 3?" wins
+    pairs = _pairs(data)
+    by_question = {json.loads(r)["messages"][0]["content"]: json.loads(m) for r, m in pairs}
+    assert len(pairs) == len(by_question) == 12  # no question twice
+    assert by_question["question 3?"]["source"] == "deployment"
+    assert {m["n"] for m in by_question.values()} == {3} | {100 + i for i in range(12) if i != 3}
+    assert [json.loads(m)["n"] for _, m in pairs] != sorted(m["n"] for m in by_question.values())
+
+
+def test_add_all_marks_the_anchors_of_a_correction(tmp_path: Path) -> None:
+    data, loop = tmp_path / "round", tmp_path / "loop"
+    fix = {"source": "deployment", "corrected": True, "tools": ["pytest_run"], "intent": "a"}
+    _split(data, "train", [("which test breaks?", fix)])
+    _split(
+        loop,
+        "train",
+        [
+            ("how many tests break?", {"tools": ["pytest_run"], "intent": "b"}),
+            ("how many tests pass?", {"tools": ["pytest_run"], "intent": "b"}),
+            ("where is f defined?", {"tools": ["goto_definition"], "intent": "c"}),
+        ],
+    )
+    assert add_all(data, loop, seed=0) == 3
+    marked = {
+        json.loads(r)["messages"][0]["content"]
+        for r, m in _pairs(data)
+        if json.loads(m).get("anchor")
+    }
+    assert marked == {"how many tests break?"}  # the sibling worded most like the fix

@@ -55,7 +55,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         "--from-traces",
         type=Path,
         default=None,
-        help="retrain the last loop's model with LoRA on these deployment traces",
+        help="a second round on these labelled deployment traces (see --round-from)",
+    )
+    parser.add_argument(
+        "--round-from",
+        choices=["model", "base"],
+        default=defaults.round_from,
+        help="with --from-traces: 'model' continues the last loop's model on the traces and "
+        "replay; 'base' retrains the base on the loop's data with the traces added "
+        f"(default {defaults.round_from})",
     )
     parser.add_argument(
         "--base-model",
@@ -86,6 +94,7 @@ def _run(args: argparse.Namespace) -> int:
         diagnostics=bool(args.diagnostics),
         base_model=args.base_model,
         corpus=args.corpus,
+        round_from="base" if args.round_from == "base" else "model",
     )
 
     def say(message: str) -> None:

@@ -27,17 +27,16 @@ PRETRAINED: Final = TrainConfig(
     val_batches=4,
     select="final",
 )
-"""LoRA rank 16 on all 30 layers, ~1.2 passes over the loop's ~830 training samples (batch
-4, ~70 tokens a sample: programs rendered as Python blocks, and the ``bare`` prompt style with
-no system line). 3.1 s a step on 2 cores in a 19 min 39 s loop (91% right tool, 81% correct on
-the held-out suite before the recovery traces and the new direct phrasings), 4.3 s on the
-same machine in a slow hour, whose loop took 26 min 20 s and gave 92% and 89% (two fresh
-clones, identical weights). ``benchmarks/pretrained.py`` measures the alternatives (top-8
-layers 1.2-1.5x faster, full fine-tuning 2.3x slower); 120 steps at 5e-4 reached the same
-validation loss (0.04) but answered 28% of the held-out suite. The last adapters are kept, not
-the checkpoint with the lowest validation loss: that loss is read off 4 batches, and on one
-loop's data it picked iteration 119 of 160, which answered 49% of the held-out suite where the
-last one answered 63%."""
+"""LoRA rank 16 on all 30 layers, ~1.2 passes over the loop's ~830 training samples (batch 4, ~70
+tokens a sample: programs rendered as Python blocks, and the ``bare`` prompt style with no
+system line). 2.9 s a step on 2 cores with the output layer on trained positions only (3.3 s
+with it everywhere, 4.3 s in a slow hour), in an 18 min 40 s loop that gave 92% right tool and
+89% correct on the held-out suite (as two loops before it on the same data).
+``benchmarks/pretrained.py`` measures the alternatives (top-8 layers 1.2-1.5x faster, full
+fine-tuning 2.3x slower); 120 steps at 5e-4 reached the same validation loss (0.04) but
+answered 28% of the held-out suite. The last adapters are kept, not the checkpoint with the
+lowest validation loss: that loss is read off 4 batches, and on one loop's data it picked
+iteration 119 of 160, which answered 49% of the held-out suite where the last one answered 63%."""
 ROUND: Final = dataclasses.replace(
     PRETRAINED,
     iters=40,

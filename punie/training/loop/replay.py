@@ -95,10 +95,13 @@ def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
 def add_all(data: Path, source: Path, seed: int) -> int:
     """Append to ``data``'s train split every sample of ``source``'s train split whose
     question the round does not already hold (shuffled in); return how many. For a round that
-    retrains from the base model: the first round's data, and the deployment samples on top."""
+    retrains from the base model: the first round's data, and the deployment samples on top.
+    The :func:`anchors` of the corrections are marked in place (weighted like them)."""
     mine = _pairs(data)
     asked = questions(data)
     pool = [(r, m) for r, m in _pairs(source) if not (_row_questions(r) & asked)]
+    marked = dict(anchors(mine, pool))
+    pool = [(r, marked.get(r, m)) for r, m in pool]
     mixed = mine + pool
     random.Random(seed).shuffle(mixed)
     _write(data, "train", mixed)
