@@ -8,7 +8,7 @@ labels each turn: ``good`` when its answer is right, else ``bad`` with the corre
 correct answers on the suite before and after, on the cases the traces cover and on the rest.
 
     uv run python benchmarks/second_round.py [--workdir runs/loop] [--every 3] [--replay 8 16]
-        [--start model base]   # continue the loop's model, or retrain the base with the traces
+        [--start base model]   # retrain the base with the traces (default), or continue
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def main() -> None:
         "--start",
         nargs="+",
         choices=["model", "base"],
-        default=["model"],
+        default=["base"],
         help="continue the loop's model (replay) or retrain the base on the loop's data + traces",
     )
     parser.add_argument(

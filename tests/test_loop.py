@@ -106,20 +106,21 @@ def test_miniature_loop(tmp_path: Path) -> None:
     traces = tmp_path / "deployed.db"
     asked = set(anyio.run(_deployment_traces, traces, copy_sandbox("shop", tmp_path)))
     assert len(asked) == 8
+    loop_rows = (work / "data" / "train.jsonl").read_text().splitlines()
     again = anyio.run(run_from_traces, config, traces, messages.append)
     assert again.workdir == work / "from-traces" and again.report.is_file()
     card = json.loads((again.workdir / "data" / "dataset_card.json").read_text())
     assert card["prompt_style"] == "brief" and card["source"]["traces_used"] == 8
-    assert again.after["model"] != after["model"]  # the LoRA-retrained model answered
+    assert again.after["model"] != after["model"]  # the retrained model answered
     assert again.after["overall"]["n"] == 4
     # the shop traces cover none of the taskcli suite: all four cases are "not covered"
     assert "| not covered | 4 |" in again.report.read_text()
-
-    # the other round: the base retrained on the loop's data with the traces added
-    loop_rows = (work / "data" / "train.jsonl").read_text().splitlines()
-    fresh = dataclasses.replace(config, round_from="base")
-    third = anyio.run(run_from_traces, fresh, traces, messages.append)
-    rows = (third.workdir / "data" / "train.jsonl").read_text().splitlines()
+    # the default round retrains the base on the loop's data with the traces added
+    rows = (again.workdir / "data" / "train.jsonl").read_text().splitlines()
+    metas = [
+        json.loads(m)
+        for m in (again.workdir / "data" / "train.meta.jsonl").read_text().splitlines()
+    ]
 
     def user(row: str) -> str:
         return next(m["content"] for m in json.loads(row)["messages"] if m["role"] == "user")
@@ -127,12 +128,25 @@ def test_miniature_loop(tmp_path: Path) -> None:
     # every loop sample is kept but where a user asked its question (the labelled one wins)
     kept = [r for r in loop_rows if user(r) not in asked]
     assert set(kept) <= set(rows) and len(rows) == len(kept) + 8
-    trained_card = json.loads((third.workdir / "train" / "model_card.json").read_text())
+    trained_card = json.loads((again.workdir / "train" / "model_card.json").read_text())
     assert trained_card["base_model"]["path"] == str(base)  # not the loop's model
     assert trained_card["config"]["repeat_corrected"] == 8
-    visits = len(rows) + 7  # the one correction, visited 8 times a pass
+    weighted = [bool(m.get("corrected") or m.get("anchor")) for m in metas]
+    assert sum(m.get("corrected", False) for m in metas) == 1 and any(
+        m.get("anchor") for m in metas
+    )
+    visits = sum(8 if w else 1 for w in weighted)  # the correction and its anchors: 8 a pass
     assert trained_card["config"]["iters"] == round(4 * visits / len(loop_rows))
-    assert "retrained from the base model" in third.report.read_text()
+    assert "retrained from the base model" in again.report.read_text()
+
+    # the other round: LoRA on the loop's model, the traces mixed with replay
+    third = anyio.run(
+        run_from_traces, dataclasses.replace(config, round_from="model"), traces, messages.append
+    )
+    continued = json.loads((third.workdir / "train" / "model_card.json").read_text())
+    assert continued["base_model"]["path"] == str(result.model)
+    assert "replayed from the loop's own training split" in third.report.read_text()
+    assert third.after["model"] not in {after["model"], again.after["model"]}
 
 
 def test_loop_refuses_a_missing_base_model_before_any_work(tmp_path: Path) -> None:

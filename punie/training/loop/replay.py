@@ -1,11 +1,14 @@
-"""Rehearsal for ``punie loop --from-traces``: samples of the loop's own training split mixed
-into a round of deployment samples, chosen so the round keeps the first round's mix.
+"""Rehearsal for ``punie loop --from-traces``: the loop's own training split mixed into a
+round of deployment samples. The default round retrains the base on all of it
+(:func:`add_all`, the corrections' :func:`anchors` weighted); a continuation of the loop's
+model (``--round-from model``) takes a sample of it, chosen so the round keeps the first
+round's mix (:func:`add_replay`).
 
 A round on a few dozen deployment traces alone teaches the model those questions and makes it
 forget the rest: measured on the held-out suite, 16/36 -> 25/36 on the covered cases but
 26/54 -> 10/54 on the others (direct answers 60% -> 0%). Replay drawn at random keeps the
 first round's mix only on top of the deployment samples, which are all code for the tools a
-user happened to ask about. The replay here has two halves:
+user happened to ask about. A continuation's replay has two halves:
 
 * the *neighbours* of each deployment sample: the training questions that share the most
   words with it. A correction moves the model most on questions worded like it, which are
