@@ -154,3 +154,16 @@ def test_loop_refuses_a_missing_base_model_before_any_work(tmp_path: Path) -> No
     with pytest.raises(PunieError, match=r"base model .*no-such-model is not a model directory"):
         anyio.run(run_loop, config, lambda _: None)
     assert not (tmp_path / "loop" / "traces.db").exists()  # nothing was harvested
+
+
+def test_a_retraining_round_starts_from_the_base_the_loop_used(tmp_path: Path) -> None:
+    from punie.training.loop.run import _loop_base  # pyright: ignore[reportPrivateUsage]
+
+    used = tmp_path / "base"
+    used.mkdir()
+    for name in ("config.json", "tokenizer.json", "model.safetensors"):
+        (used / name).write_text("{}")
+    card = {"base_model": {"path": str(used)}}
+    assert _loop_base(LoopConfig(), card) == used  # no --base-model: the one the loop trained
+    chosen = tmp_path / "other"
+    assert _loop_base(LoopConfig(base_model=chosen), card) == chosen

@@ -467,17 +467,38 @@ def _retrain_recipe(
 ) -> TrainConfig:
     """The first round's recipe for a round that retrains ``base``: its steps scaled by how
     many more samples a pass visits (the deployment samples, corrections ``repeat`` times),
-    so each sample is seen as often as in the first round."""
+    so each sample is seen as often as in the first round (an explicit ``round_train`` is
+    scaled the same way; ``--iters`` sets the steps)."""
     recipe = config.round_train or dataclasses.replace(
         config.train or recipe_for(base), repeat_corrected=ROUND.repeat_corrected
     )
     if config.iters:
-        return dataclasses.replace(recipe, iters=config.iters)
-    first = int(card.get("config", {}).get("iters") or recipe.iters)
-    flags = corrected_rows(find_dataset_files(data)) or []
-    visits = sum(recipe.repeat_corrected if c else 1 for c in flags)
-    loop_rows = len((source / "train.jsonl").read_text(encoding="utf-8").splitlines()) or 1
-    return dataclasses.replace(recipe, iters=max(1, round(first * visits / loop_rows)))
+        iters = config.iters
+    else:
+        first = int(card.get("config", {}).get("iters") or recipe.iters)
+        files = find_dataset_files(data)
+        rows = len(files.train.read_text(encoding="utf-8").splitlines())
+        flags = corrected_rows(files) or [False] * rows
+        visits = sum(recipe.repeat_corrected if c else 1 for c in flags)
+        loop_rows = len((source / "train.jsonl").read_text(encoding="utf-8").splitlines()) or 1
+        iters = max(1, round(first * visits / loop_rows))
+    return dataclasses.replace(
+        recipe, iters=iters, warmup_steps=min(recipe.warmup_steps, iters // 4)
+    )
+
+
+def _loop_base(config: LoopConfig, card: dict[str, Any]) -> Path:
+    """The base model the loop trained (``--base-model``, else the one its model card names
+    where it still is, else the default base)."""
+    from punie.training.base_model.build import is_model_dir
+    from punie.training.base_model.importer import ensure_default_base
+
+    if config.base_model is not None:
+        return config.base_model
+    recorded = Path(str(card.get("base_model", {}).get("path", "")))
+    if str(recorded) not in ("", ".") and is_model_dir(recorded):
+        return recorded
+    return ensure_default_base()
 
 
 async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopResult:
@@ -505,9 +526,7 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
         raise PunieError(f"{traces} has no usable traces (label turns with /good or /bad + fix)")
     fold_round(data, workdir / "data")
     if config.round_from == "base":
-        from punie.training.base_model.importer import ensure_default_base
-
-        start = config.base_model or ensure_default_base()
+        start = _loop_base(config, card)
         replayed = add_all(data, workdir / "data", config.seed)
         recipe = _retrain_recipe(config, start, card, data, workdir / "data")
         mixed = f"the loop's {replayed} training samples, retrained from the base model {start}"
@@ -560,7 +579,5 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
     if config.registry is not None:
         from punie.training.loop.registry import record_trained
 
-        record_trained(
-            trained.float_model_path, last_model, report, after["overall"], config.registry
-        )
+        record_trained(trained.float_model_path, start, report, after["overall"], config.registry)
     return LoopResult(round_dir, report, before, after, seconds, trained.float_model_path)
