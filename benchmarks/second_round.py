@@ -7,7 +7,8 @@ labels each turn: ``good`` when its answer is right, else ``bad`` with the corre
 :func:`punie.training.loop.run.run_from_traces` once per replay setting, and the table gives
 correct answers on the suite before and after, on the cases the traces cover and on the rest.
 
-    uv run python benchmarks/second_round.py [--workdir runs/loop] [--every 3] [--replay 8 16]
+    uv run python benchmarks/second_round.py [--workdir runs/loop] [--every 3] [--offset 0]
+        [--replay 8 16]
         [--start base model]   # retrain the base with the traces (default), or continue
 """
 
@@ -27,8 +28,10 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 
-async def _deploy(workdir: Path, db: Path, every: int, max_steps: int, max_tokens: int) -> str:
-    """Ask and label every ``every``-th suite question; return a one-line summary."""
+async def _deploy(
+    workdir: Path, db: Path, every: int, offset: int, max_steps: int, max_tokens: int
+) -> str:
+    """Ask and label every ``every``-th suite question from ``offset``; return a summary."""
     import anyio
 
     from punie.agent.backends.batched import BatchedMlxBackend
@@ -46,7 +49,7 @@ async def _deploy(workdir: Path, db: Path, every: int, max_steps: int, max_token
     card = json.loads((workdir / "train" / "model_card.json").read_text(encoding="utf-8"))
     model = Path(str(card["outputs"]["float"]["path"]))
     queries, sources = load_suite(workdir / "suite.json")
-    asked = queries[::every]
+    asked = queries[offset::every]
     backend = BatchedMlxBackend(MlxBackend(model, max_tokens=max_tokens), batch_size=16)
     labels = {"good": 0, "bad": 0}
     by_repo: dict[str, list[Query]] = {}
@@ -111,6 +114,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=Path("runs") / "loop")
     parser.add_argument("--every", type=int, default=3)
+    parser.add_argument(
+        "--offset", type=int, default=0, help="start at this question (another deployment)"
+    )
     parser.add_argument("--replay", type=int, nargs="+", default=[16])
     parser.add_argument("--iters", type=int, default=None, help="round steps (default ROUND's)")
     parser.add_argument(
@@ -153,10 +159,14 @@ def main() -> None:
     workdir: Path = args.workdir
     bench = workdir / "second-round"
     bench.mkdir(parents=True, exist_ok=True)
-    db = bench / "deploy.db"
+    db = bench / ("deploy.db" if not args.offset else f"deploy-{args.offset}.db")
     config = LoopConfig(workdir=workdir, registry=None)
     if not db.is_file():
-        print(anyio.run(_deploy, workdir, db, args.every, config.max_steps, config.max_tokens))
+        print(
+            anyio.run(
+                _deploy, workdir, db, args.every, args.offset, config.max_steps, config.max_tokens
+            )
+        )
     recipes = [(f"{ROUND.optimizer}:{ROUND.learning_rate:g}", ROUND)]
     for spec in args.optimizer:
         name, _, rate = str(spec).partition(":")
@@ -189,6 +199,8 @@ def main() -> None:
         card = json.loads((result.workdir / "train" / "model_card.json").read_text())
         steps, repeat = card["config"]["iters"], card["config"]["repeat_corrected"]
         name = f"{label}-replay-{replay}-steps-{steps}-repeat-{repeat}"
+        if args.offset:
+            name += f"-offset-{args.offset}"
         kept = bench / name.replace(":", "-")
         shutil.rmtree(kept, ignore_errors=True)
         shutil.copytree(result.workdir, kept, ignore=shutil.ignore_patterns("*.safetensors"))
