@@ -115,6 +115,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("runs") / "loop")
     parser.add_argument("--every", type=int, default=3)
     parser.add_argument(
+        "--weigh-labels",
+        action="store_true",
+        help="with --start base: visit every labelled turn as often as a correction",
+    )
+    parser.add_argument(
         "--offset", type=int, default=0, help="start at this question (another deployment)"
     )
     parser.add_argument("--replay", type=int, nargs="+", default=[16])
@@ -193,7 +198,12 @@ def main() -> None:
                 runs.append((label, recipe, int(replay), start))
     for label, recipe, replay, start in runs:
         loop = LoopConfig(
-            workdir=workdir, registry=None, replay=replay, round_train=recipe, round_from=start
+            workdir=workdir,
+            registry=None,
+            replay=replay,
+            round_train=recipe,
+            round_from=start,
+            round_weigh_labels=bool(args.weigh_labels),
         )
         result = anyio.run(run_from_traces, loop, db, print)
         card = json.loads((result.workdir / "train" / "model_card.json").read_text())
@@ -201,6 +211,8 @@ def main() -> None:
         name = f"{label}-replay-{replay}-steps-{steps}-repeat-{repeat}"
         if args.offset:
             name += f"-offset-{args.offset}"
+        if args.weigh_labels and start == "base":
+            name += "-labels"
         kept = bench / name.replace(":", "-")
         shutil.rmtree(kept, ignore_errors=True)
         shutil.copytree(result.workdir, kept, ignore=shutil.ignore_patterns("*.safetensors"))

@@ -213,3 +213,14 @@ def test_add_all_marks_the_anchors_of_a_correction(tmp_path: Path) -> None:
         if json.loads(m).get("anchor")
     }
     assert marked == {"how many tests break?"}  # the sibling worded most like the fix
+
+
+def test_add_all_can_weigh_every_label(tmp_path: Path) -> None:
+    data, loop = tmp_path / "round", tmp_path / "loop"
+    _split(data, "train", [("asked and right?", {"source": "deployment", "label": "good"})])
+    _split(loop, "train", [("loop question?", {"source": "harvest"})])
+    assert add_all(data, loop, seed=0, weigh_labels=True) == 1
+    metas = {json.loads(r)["messages"][0]["content"]: json.loads(m) for r, m in _pairs(data)}
+    assert (
+        metas["asked and right?"]["weighted"] is True and "weighted" not in metas["loop question?"]
+    )

@@ -75,6 +75,9 @@ class LoopConfig:
     labelled turns, 5 corrected) of an 80/90 model, correct answers on the 45 covered cases /
     the 45 others went from 37 / 43 to 44 / 44 retrained (~15 min), 39 / 40 continued (~6 min);
     see :data:`punie.training.loop.recipes.ROUND` and the README."""
+    round_weigh_labels: bool = False
+    """``--round-from base``: visit every labelled turn (not only the corrections) as often
+    as the corrections."""
     round_train: TrainConfig | None = None
     """``--from-traces``: the round's recipe (None: the loop's recipe with corrections weighted
     when retraining the base, :data:`punie.training.loop.recipes.ROUND` when continuing)."""

@@ -95,12 +95,16 @@ def add_replay(data: Path, source: Path, per_sample: int, seed: int) -> int:
     return len(chosen)
 
 
-def add_all(data: Path, source: Path, seed: int) -> int:
+def add_all(data: Path, source: Path, seed: int, weigh_labels: bool = False) -> int:
     """Append to ``data``'s train split every sample of ``source``'s train split whose
     question the round does not already hold (shuffled in); return how many. For a round that
     retrains from the base model: the first round's data, and the deployment samples on top.
-    The :func:`anchors` of the corrections are marked in place (weighted like them)."""
+    The :func:`anchors` of the corrections are marked in place (weighted like them), and with
+    ``weigh_labels`` every deployment sample is marked ``weighted`` too, not only the
+    corrections."""
     mine = _pairs(data)
+    if weigh_labels:
+        mine = [(r, json.dumps({**json.loads(m), "weighted": True})) for r, m in mine]
     asked = questions(data)
     pool = [(r, m) for r, m in _pairs(source) if not (_row_questions(r) & asked)]
     marked = dict(anchors(mine, pool))

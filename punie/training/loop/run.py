@@ -527,7 +527,7 @@ async def run_from_traces(config: LoopConfig, traces: Path, say: Say) -> LoopRes
     fold_round(data, workdir / "data")
     if config.round_from == "base":
         start = _loop_base(config, card)
-        replayed = add_all(data, workdir / "data", config.seed)
+        replayed = add_all(data, workdir / "data", config.seed, config.round_weigh_labels)
         recipe = _retrain_recipe(config, start, card, data, workdir / "data")
         mixed = f"the loop's {replayed} training samples, retrained from the base model {start}"
     else:

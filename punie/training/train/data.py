@@ -183,9 +183,9 @@ def load_datasets(files: DatasetFiles, tokenizer: Any) -> tuple[Dataset, Dataset
 
 
 def corrected_rows(files: DatasetFiles) -> list[bool] | None:
-    """Which train rows are corrections or their anchors (``corrected`` or ``anchor`` in
-    ``train.meta.jsonl``, the line beside each row that ``punie dataset build`` and a round's
-    replay write); ``None`` without a meta file that matches."""
+    """Which train rows are corrections, their anchors or other weighted labels (``corrected``,
+    ``anchor`` or ``weighted`` in ``train.meta.jsonl``, the line beside each row that ``punie
+    dataset build`` and a round's replay write); ``None`` without a meta file that matches."""
     meta = files.train.with_name("train.meta.jsonl")
     if not meta.is_file():
         return None
@@ -198,6 +198,6 @@ def corrected_rows(files: DatasetFiles) -> list[bool] | None:
         except json.JSONDecodeError as exc:
             raise PunieError(f"{meta}: malformed JSON ({exc.msg})") from exc
         item = cast(dict[str, Any], value) if isinstance(value, dict) else {}
-        flags.append(bool(item.get("corrected") or item.get("anchor")))
+        flags.append(bool(item.get("corrected") or item.get("anchor") or item.get("weighted")))
     rows = sum(1 for line in files.train.read_text(encoding="utf-8").splitlines() if line.strip())
     return flags if len(flags) == rows else None
