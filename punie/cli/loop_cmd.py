@@ -66,6 +66,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
         f"(default {defaults.round_from})",
     )
     parser.add_argument(
+        "--weigh-labels",
+        action="store_true",
+        help="with --from-traces and --round-from base: visit every labelled turn as often "
+        "as a correction (not only the corrections)",
+    )
+    parser.add_argument(
         "--base-model",
         type=Path,
         default=None,
@@ -95,6 +101,7 @@ def _run(args: argparse.Namespace) -> int:
         base_model=args.base_model,
         corpus=args.corpus,
         round_from="base" if args.round_from == "base" else "model",
+        round_weigh_labels=bool(args.weigh_labels),
     )
 
     def say(message: str) -> None:
