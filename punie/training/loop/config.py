@@ -74,10 +74,12 @@ class LoopConfig:
     loop's model on the deployment samples and replay. On one simulated deployment (30
     labelled turns, 5 corrected) of an 80/90 model, correct answers on the 45 covered cases /
     the 45 others went from 37 / 43 to 44 / 44 retrained (~15 min), 39 / 40 continued (~6 min);
-    see :data:`punie.training.loop.recipes.ROUND` and the README."""
+    on a second one (2 corrected) from 48 / 32 to 42 / 34 and 45 / 32. See
+    :data:`punie.training.loop.recipes.ROUND` and the README."""
     round_weigh_labels: bool = False
     """``--round-from base``: visit every labelled turn (not only the corrections) as often
-    as the corrections."""
+    as the corrections. On the second deployment above: 48 / 33 (not measured on the first
+    yet, so not the default)."""
     round_train: TrainConfig | None = None
     """``--from-traces``: the round's recipe (None: the loop's recipe with corrections weighted
     when retraining the base, :data:`punie.training.loop.recipes.ROUND` when continuing)."""
