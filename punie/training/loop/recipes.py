@@ -23,7 +23,6 @@ PRETRAINED: Final = TrainConfig(
     warmup_steps=10,
     lora_rank=16,
     num_layers=-1,
-    steps_per_eval=240,  # unused: the last weights are kept, so nothing is evaluated mid-run
     val_batches=4,
     select="final",
 )
@@ -45,8 +44,7 @@ ROUND: Final = dataclasses.replace(
     learning_rate=5e-5,
     warmup_steps=4,
     repeat_corrected=8,
-    select="final",
-    steps_per_eval=10**6,  # no mid-run evaluations: the final weights are kept
+    select="final",  # the last weights are kept, so nothing is evaluated mid-run
 )
 """``punie loop --from-traces --round-from model``: LoRA on the last loop's model, its
 deployment samples mixed with replay (:mod:`punie.training.loop.replay`), corrections and

@@ -495,9 +495,9 @@ def _loop_base(config: LoopConfig, card: dict[str, Any]) -> Path:
 
     if config.base_model is not None:
         return config.base_model
-    recorded = Path(str(card.get("base_model", {}).get("path", "")))
-    if str(recorded) not in ("", ".") and is_model_dir(recorded):
-        return recorded
+    recorded = card.get("base_model", {}).get("path")
+    if recorded and is_model_dir(Path(str(recorded))):
+        return Path(str(recorded))
     return ensure_default_base()
 
 

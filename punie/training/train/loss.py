@@ -39,8 +39,8 @@ def masked_loss(
     position's logits are computed and masked."""
     inputs = batch[:, :-1]
     targets = batch[:, 1:]
-    head = output_layer(model) if positions is not None and weights is not None else None
-    if head is not None and positions is not None and weights is not None:
+    head = output_layer(model)
+    if positions is not None and weights is not None and head is not None:
         hidden: mx.array = model.model(inputs)
         flat = mx.reshape(hidden, (-1, hidden.shape[-1]))
         picked = flat[positions]
